@@ -1,0 +1,65 @@
+/* util.h: what every stage shares. Memory (abort on out-of-memory, decided once),
+ * a growable byte buffer, whole-file reading and atomic file writing. */
+#ifndef CASEPACK_UTIL_H
+#define CASEPACK_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#if defined(__GNUC__)
+#define CP_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define CP_PRINTF(f, a)
+#endif
+
+/* Out of memory prints one line and aborts: error paths elsewhere handle only
+ * real failures (I/O, template, data). */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n); /* always NUL-terminates */
+char *xasprintf(const char *fmt, ...) CP_PRINTF(1, 2);
+
+/* A growable byte buffer, always NUL-terminated after len. Zero-initialise
+ * ({0}) or buf_init; buf_free releases the storage. */
+typedef struct buf {
+    char *data;
+    size_t len, cap;
+} buf;
+
+void buf_init(buf *b);
+void buf_free(buf *b);
+void buf_reset(buf *b); /* len = 0, storage kept */
+void buf_grow(buf *b, size_t extra);
+void buf_add(buf *b, const void *p, size_t n);
+void buf_addc(buf *b, char c);
+void buf_adds(buf *b, const char *s);
+void buf_printf(buf *b, const char *fmt, ...) CP_PRINTF(2, 3);
+void buf_vprintf(buf *b, const char *fmt, va_list ap);
+char *buf_steal(buf *b); /* caller frees; b is left empty */
+
+/* Appends s[0..n) as a JSON string literal, quotes included. */
+void buf_add_json(buf *b, const char *s, size_t n);
+
+/* Reads a whole file ("-" reads standard input) into out (appended).
+ * Returns 0, or an errno value; a file over max_bytes (0: no cap) gives EFBIG. */
+int util_read_file(const char *path, buf *out, size_t max_bytes);
+
+/* Writes data to path atomically: a temporary file in the same folder, fsync,
+ * then rename. Nothing is left behind on failure. mode is for the new file
+ * (e.g. 0644, 0600). Unless overwrite, an existing path is refused with EEXIST.
+ * Returns 0 or an errno value; *failed_op (if given) names what failed
+ * ("open", "write", "fsync", "close", "rename"). "-" writes standard output. */
+int util_write_atomic(const char *path, const void *data, size_t len, int mode,
+                      bool overwrite, const char **failed_op);
+
+/* True when s[0..n) is valid UTF-8 (no overlongs, no surrogates). When not,
+ * *bad_at gets the offset of the first bad byte. */
+bool util_utf8_valid(const char *s, size_t n, size_t *bad_at);
+
+/* The file name's extension without its dot ("docx"), or "" when none. Borrowed from path. */
+const char *util_extension(const char *path);
+
+#endif
