@@ -1,0 +1,447 @@
+/* Unit tests for tpl.c: the tag scanner, delimiters, section keys, the text
+ * compiler's and the builder's error messages (exact text and place), and the
+ * tag listing behind `casepack fields`. Rendering is in test_render.c. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "tpl.h"
+#include "unit.h"
+#include "util.h"
+
+/* Strings made by a test live until exit, so a failing CHECK leaks nothing. */
+static char *pool[256];
+static size_t n_pool;
+
+static void pool_release(void)
+{
+    while (n_pool > 0)
+        free(pool[--n_pool]);
+}
+
+static const char *keep(char *s)
+{
+    if (n_pool == 0)
+        atexit(pool_release);
+    if (n_pool == sizeof pool / sizeof pool[0])
+        abort();
+    return pool[n_pool++] = s;
+}
+
+/* Every message of d, one per line, then d emptied. */
+static const char *messages(diag *d)
+{
+    buf b = {0};
+    for (size_t i = 0; i < diag_count(d); i++)
+        buf_printf(&b, "%s%s", i ? "\n" : "", diag_get(d, i)->text);
+    diag_free(d);
+    return keep(b.data ? buf_steal(&b) : xstrdup(""));
+}
+
+/* Compiles src as t.txt: "" when it compiles, else every message. */
+static const char *errors_of(const char *src)
+{
+    diag *d = diag_new();
+    tpl_delims dl = tpl_default_delims();
+    tpl_program *p = tpl_compile_text(src, strlen(src), "t.txt", "", &dl, d);
+    if (p && diag_count(d) == 0) {
+        tpl_free(p);
+        diag_free(d);
+        return "";
+    }
+    if (p)
+        return "compiled despite errors";
+    tpl_free(p);
+    return messages(d);
+}
+
+static void scan_kinds_and_bodies(void)
+{
+    const char *s = "a {{x}} {{#s}}{{/s}} {{{r}}} {{&r}} {{> p}} {{! c }} {{^i}}";
+    static const tpl_tag_kind kinds[] = {TPL_TAG_VALUE,   TPL_TAG_SECTION, TPL_TAG_CLOSE,
+                                         TPL_TAG_RAW,     TPL_TAG_RAW,     TPL_TAG_PARTIAL,
+                                         TPL_TAG_COMMENT, TPL_TAG_INVERTED};
+    static const char *const bodies[] = {"x", "#s", "/s", "r", "&r", "> p", "! c ", "^i"};
+    tpl_delims d = tpl_default_delims();
+    tpl_found f;
+    size_t pos = 0, i = 0;
+    while (tpl_scan(s, strlen(s), pos, &d, &f)) {
+        CHECK(i < 8);
+        CHECK_INT(f.kind, kinds[i]);
+        CHECK(!f.unclosed);
+        CHECK_INT(f.body_end - f.body_start, strlen(bodies[i]));
+        CHECK(memcmp(s + f.body_start, bodies[i], strlen(bodies[i])) == 0);
+        pos = f.end;
+        i++;
+    }
+    CHECK_INT(i, 8);
+    /* {{{r}}}: the whole tag spans its three braces each side. */
+    CHECK(tpl_scan(s, strlen(s), 0, &d, &f));
+    CHECK_INT(f.start, 2);
+    CHECK_INT(f.end, 7);
+}
+
+static void scan_set_delimiters(void)
+{
+    const char *s = "{{=<% %>=}}<%x%>{{y}}";
+    tpl_delims d = tpl_default_delims();
+    tpl_found f;
+    CHECK(tpl_scan(s, strlen(s), 0, &d, &f));
+    CHECK_INT(f.kind, TPL_TAG_DELIMS);
+    CHECK_INT(f.end, 11);
+    CHECK_STR(d.open, "<%");
+    CHECK_STR(d.close, "%>");
+    CHECK(tpl_scan(s, strlen(s), f.end, &d, &f));
+    CHECK_INT(f.kind, TPL_TAG_VALUE);
+    CHECK_INT(f.body_start, 13);
+    CHECK_INT(f.body_end, 14);
+    CHECK(!tpl_scan(s, strlen(s), f.end, &d, &f));
+}
+
+static void scan_malformed_delimiters_keep_the_old_ones(void)
+{
+    const char *s = "{{=<%=}}{{x}}";
+    tpl_delims d = tpl_default_delims();
+    tpl_found f;
+    CHECK(tpl_scan(s, strlen(s), 0, &d, &f));
+    CHECK_INT(f.kind, TPL_TAG_DELIMS);
+    CHECK_STR(d.open, "{{");
+    CHECK_STR(d.close, "}}");
+}
+
+static void scan_unclosed_tag(void)
+{
+    const char *s = "ab {{x";
+    tpl_delims d = tpl_default_delims();
+    tpl_found f;
+    CHECK(tpl_scan(s, strlen(s), 0, &d, &f));
+    CHECK(f.unclosed);
+    CHECK_INT(f.start, 3);
+    CHECK_INT(f.end, 6);
+}
+
+static void scan_ampersand_and_braces_with_custom_delimiters(void)
+{
+    const char *s = "|&name| |{name}|";
+    tpl_delims d;
+    CHECK(tpl_parse_delims("| |", &d));
+    tpl_found f;
+    CHECK(tpl_scan(s, strlen(s), 0, &d, &f));
+    CHECK_INT(f.kind, TPL_TAG_RAW);
+    CHECK_INT(f.end, 7);
+    CHECK(tpl_scan(s, strlen(s), f.end, &d, &f));
+    CHECK_INT(f.kind, TPL_TAG_RAW);
+    CHECK_INT(f.body_start, 10);
+    CHECK_INT(f.body_end, 14);
+}
+
+static void parse_delimiter_specs(void)
+{
+    tpl_delims d;
+    CHECK(tpl_parse_delims("<% %>", &d));
+    CHECK_STR(d.open, "<%");
+    CHECK_STR(d.close, "%>");
+    CHECK(tpl_parse_delims("  [   ]  ", &d));
+    CHECK_STR(d.open, "[");
+    CHECK_STR(d.close, "]");
+    CHECK(!tpl_parse_delims("<%", &d));
+    CHECK(!tpl_parse_delims("a b c", &d));
+    CHECK(!tpl_parse_delims("<= =>", &d));
+    CHECK(!tpl_parse_delims("12345678901234567 }", &d));
+    CHECK(!tpl_parse_delims("", &d));
+}
+
+static void section_keys_are_normalised(void)
+{
+    char key[128];
+    const char *body = "#applicant.gender | eq \xE2\x80\x9C" "female\xE2\x80\x9D";
+    size_t n = tpl_section_key(body, strlen(body), key, sizeof key);
+    CHECK_STR(key, "applicant.gender|eq \"female\"");
+    CHECK_INT(n, strlen(key));
+    body = "/ a.b   |eq   \"x\\\"y\" | join \", \" last ";
+    tpl_section_key(body, strlen(body), key, sizeof key);
+    CHECK_STR(key, "a.b|eq \"x\\\"y\"|join \", \" last");
+    tpl_section_key("^claims", 7, key, sizeof key);
+    CHECK_STR(key, "claims");
+    /* A short buffer gets what fits; the length is the whole key's. */
+    CHECK_INT(tpl_section_key("#abcdef", 7, key, 3), 6);
+    CHECK(memcmp(key, "abc", 3) == 0);
+}
+
+static bool closes(const char *open, const char *close)
+{
+    return tpl_closes(open, strlen(open), close, strlen(close));
+}
+
+static void closing_tags_match_by_key_or_name(void)
+{
+    const char *open = "#g | eq \xE2\x80\x9E" "male\xE2\x80\x9C";
+    CHECK(closes(open, "/g"));
+    CHECK(closes(open, "/g|eq \"male\""));
+    CHECK(closes(open, "/ g | eq \xE2\x80\x9Cmale\xE2\x80\x9D"));
+    CHECK(!closes(open, "/g | eq \"female\""));
+    CHECK(!closes(open, "/gender"));
+    CHECK(closes("#a.b", "/a.b"));
+    CHECK(!closes("#a.b", "/a"));
+}
+
+static void unclosed_section(void)
+{
+    CHECK_STR(errors_of("Claims:\n    {{#claims}}\n{{title}}\n"),
+              "t.txt:2:5: section \"claims\" opened at 2:5 is never closed: add {{/claims}}");
+}
+
+static void closing_tag_that_does_not_match(void)
+{
+    CHECK_STR(errors_of("{{#claims}}\n{{/claim}}\n"),
+              "t.txt:2:1: {{/claim}}: this closing tag does not match section \"claims\" opened "
+              "at 1:1: close that section with {{/claims}}");
+}
+
+static void closing_tag_past_an_open_section(void)
+{
+    CHECK_STR(errors_of("{{#a}}x{{#b}}y{{/a}}"),
+              "t.txt:1:15: {{/a}}: this closing tag closes section \"a\" opened at 1:1, but "
+              "section \"b\" opened at 1:8 is still open: add {{/b}} before it");
+}
+
+static void closing_tag_with_no_open_section(void)
+{
+    CHECK_STR(errors_of("text\n  {{/claims}}"),
+              "t.txt:2:3: {{/claims}}: this closing tag has no open section to close: remove "
+              "it, or open the section with {{#claims}} before it");
+}
+
+static void unclosed_tag(void)
+{
+    CHECK_STR(errors_of("Dear {{applicant.name,\nwe write"),
+              "t.txt:1:6: {{applicant.name,: this tag is never closed: end it with }}");
+    CHECK_STR(errors_of("{{{raw}}"), "t.txt:1:1: {{{raw}}: this tag is never closed: end it with }}}");
+}
+
+static void unclosed_tag_hides_the_sections_it_swallowed(void)
+{
+    CHECK_STR(errors_of("{{#a}}\n{{/a}"),
+              "t.txt:2:1: {{/a}: this tag is never closed: end it with }}");
+}
+
+static void malformed_set_delimiter_tag(void)
+{
+    CHECK_STR(errors_of("x {{=<%=}}"),
+              "t.txt:1:3: {{=<%=}}: this is not a valid set-delimiter tag: write two delimiters "
+              "separated by a space, with no space or \"=\" inside them, as in {{=<% %>=}}");
+}
+
+static void empty_tag_names(void)
+{
+    CHECK_STR(errors_of("{{}} {{ # }}{{/}} {{>}} {{&}}"),
+              "t.txt:1:1: {{}}: this tag has no name: write the data name between the "
+              "delimiters, as in {{applicant.name}}\n"
+              "t.txt:1:6: {{ # }}: this tag has no name: write the data name between the "
+              "delimiters, as in {{applicant.name}}\n"
+              "t.txt:1:13: {{/}}: this tag has no name: write the data name between the "
+              "delimiters, as in {{applicant.name}}\n"
+              "t.txt:1:19: {{>}}: this partial tag has no name: write the partial's file name, "
+              "as in {{> signature}}\n"
+              "t.txt:1:25: {{&}}: this tag has no name: write the data name between the "
+              "delimiters, as in {{applicant.name}}");
+}
+
+static void unterminated_filter_strings(void)
+{
+    CHECK_STR(errors_of("{{x | eq \"abc}}\n{{x | eq \xE2\x80\x9C" "abc}}"),
+              "t.txt:1:1: {{x | eq \"abc}}: the text \"abc is never closed: end it with \"\n"
+              "t.txt:2:1: {{x | eq \xE2\x80\x9C" "abc}}: the text \xE2\x80\x9C"
+              "abc is never closed: end it with \xE2\x80\x9D");
+}
+
+static void unknown_filter(void)
+{
+    CHECK_STR(errors_of("{{name | uper}}"),
+              "t.txt:1:1: {{name | uper}}: unknown filter \"uper\"; the filters are: "
+              "capitalize, count, date, default, eq, join, lower, ne, upper");
+}
+
+static void wrong_filter_arity(void)
+{
+    CHECK_STR(errors_of("{{d | date}}{{x | upper \"a\"}}\n{{l | join \"a\" \"b\" \"c\"}}"),
+              "t.txt:1:1: {{d | date}}: filter \"date\" takes 1 argument, not 0: write it as "
+              "date \"PATTERN\"\n"
+              "t.txt:1:13: {{x | upper \"a\"}}: filter \"upper\" takes no arguments, not 1: write "
+              "it as upper\n"
+              "t.txt:2:1: {{l | join \"a\" \"b\" \"c\"}}: filter \"join\" takes 1 to 2 arguments, "
+              "not 3: write it as join \"SEP\" [\"LAST SEP\"]");
+}
+
+static void filter_syntax_errors(void)
+{
+    CHECK_STR(errors_of("{{a b}}"),
+              "t.txt:1:1: {{a b}}: unexpected \"b\" after the name \"a\": a name has no spaces, "
+              "and filters follow a \"|\", as in {{a | upper}}");
+    CHECK_STR(errors_of("{{a |}}"),
+              "t.txt:1:1: {{a |}}: \"|\" must be followed by a filter; the filters are: "
+              "capitalize, count, date, default, eq, join, lower, ne, upper");
+    CHECK_STR(errors_of("{{| upper}}"),
+              "t.txt:1:1: {{| upper}}: there is no name before the first \"|\": write the data "
+              "name first, as in {{name | upper}}");
+    CHECK_STR(errors_of("{{\"name\"}}"),
+              "t.txt:1:1: {{\"name\"}}: a tag starts with a data name, not a quoted text: write "
+              "the name as it stands in the data, as in {{applicant.name}}");
+}
+
+static void bad_names(void)
+{
+    CHECK_STR(errors_of("{{a..b}}{{x | eq .y}}"),
+              "t.txt:1:1: {{a..b}}: \"a..b\" is not a valid name: put one dot between two names, "
+              "as in applicant.name\n"
+              "t.txt:1:9: {{x | eq .y}}: \".y\" is not a valid name: put one dot between two "
+              "names, as in applicant.name");
+    CHECK_STR(errors_of("{{@idx}}"),
+              "t.txt:1:1: {{@idx}}: unknown name \"@idx\": the names that start with @ are "
+              "@index, @number, @first and @last");
+}
+
+static void columns_count_characters(void)
+{
+    /* é and € are one column each, though two and three bytes. */
+    CHECK_STR(errors_of("\xC3\xA9\xE2\x82\xAC{{#x}}"),
+              "t.txt:1:3: section \"x\" opened at 1:3 is never closed: add {{/x}}");
+}
+
+static void every_error_at_once(void)
+{
+    CHECK_STR(errors_of("{{#a}}\n{{b | nope}}\n{{/c}}\n{{d | date}}\n{{#e}}\n"),
+              "t.txt:2:1: {{b | nope}}: unknown filter \"nope\"; the filters are: capitalize, "
+              "count, date, default, eq, join, lower, ne, upper\n"
+              "t.txt:3:1: {{/c}}: this closing tag does not match section \"a\" opened at 1:1: "
+              "close that section with {{/a}}\n"
+              "t.txt:4:1: {{d | date}}: filter \"date\" takes 1 argument, not 0: write it as "
+              "date \"PATTERN\"\n"
+              "t.txt:5:1: section \"e\" opened at 5:1 is never closed: add {{/e}}");
+}
+
+static void messages_use_the_delimiters_in_force(void)
+{
+    CHECK_STR(errors_of("{{=<% %>=}}\n<%#a%>\n<%/b%>"),
+              "t.txt:3:1: <%/b%>: this closing tag does not match section \"a\" opened at 2:1: "
+              "close that section with <%/a%>");
+}
+
+static void starting_delimiters_are_honoured(void)
+{
+    diag *d = diag_new();
+    tpl_delims dl;
+    CHECK(tpl_parse_delims("[[ ]]", &dl));
+    const char *src = "[[#a]]{{x}}";
+    tpl_program *p = tpl_compile_text(src, strlen(src), "t.txt", "", &dl, d);
+    CHECK(p == NULL);
+    tpl_free(p);
+    CHECK_STR(messages(d), "t.txt:1:1: section \"a\" opened at 1:1 is never closed: add [[/a]]");
+}
+
+static void nesting_is_capped(void)
+{
+    buf b = {0};
+    for (int i = 0; i < 101; i++)
+        buf_adds(&b, "{{#a}}");
+    for (int i = 0; i < 101; i++)
+        buf_adds(&b, "{{/a}}");
+    const char *got = errors_of(keep(buf_steal(&b)));
+    CHECK_STR(got, "t.txt:1:601: {{#a}}: sections are nested more than 100 deep here, more than "
+                   "casepack allows: close some sections before opening others");
+    b = (buf){0};
+    for (int i = 0; i < 100; i++)
+        buf_adds(&b, "{{#a}}");
+    for (int i = 0; i < 100; i++)
+        buf_adds(&b, "{{/a}}");
+    CHECK_STR(errors_of(keep(buf_steal(&b))), "");
+}
+
+static void builder_errors_name_document_places(void)
+{
+    diag *d = diag_new();
+    tpl_builder *b = tpl_builder_new("letter.docx");
+    diag_place p3 = {.part = "word/document.xml", .para = 3};
+    diag_place p9 = {.part = "word/document.xml", .para = 9};
+    tpl_builder_static(b, "<w:p>", 5);
+    tpl_builder_tag(b, TPL_TAG_SECTION, "#claims", 7, p3, 1);
+    tpl_builder_tag(b, TPL_TAG_CLOSE, "/claim", 6, p9, 1);
+    tpl_builder_tag(b, TPL_TAG_SECTION, "facts", 5, p9, 1); /* the sigil may be left out */
+    tpl_program *p = tpl_builder_finish(b, d);
+    CHECK(p == NULL);
+    CHECK_STR(messages(d),
+              "letter.docx:word/document.xml:p9: {{/claim}}: this closing tag does not match "
+              "section \"claims\" opened at word/document.xml:p3: close that section with "
+              "{{/claims}}\n"
+              "letter.docx:word/document.xml:p9: section \"facts\" opened at "
+              "word/document.xml:p9 is never closed: add {{/facts}}");
+}
+
+typedef struct listing {
+    buf out;
+} listing;
+
+static const char *const kind_names[] = {"value",    "raw",     "section", "inverted",
+                                         "close",    "partial", "comment", "delims"};
+
+static void list_one(void *ud, tpl_tag_kind kind, const char *body, const char *path,
+                     const diag_place *where)
+{
+    listing *l = ud;
+    buf_printf(&l->out, "%u:%u %s [%s] %s\n", where->line, where->col, kind_names[kind], body,
+               path ? path : "-");
+}
+
+static void each_tag_lists_every_tag(void)
+{
+    const char *src = "{{! note }}\n"
+                      "{{#claims}}\n"
+                      "  {{@number}}. {{ title | upper }} {{{raw.x}}}\n"
+                      "{{/claims}}\n"
+                      "{{=<% %>=}}<%> sig%> <%.%>";
+    diag *d = diag_new();
+    tpl_delims dl = tpl_default_delims();
+    tpl_program *p = tpl_compile_text(src, strlen(src), "t.txt", "", &dl, d);
+    CHECK(p != NULL);
+    listing l = {{0}};
+    tpl_each_tag(p, list_one, &l);
+    tpl_free(p);
+    diag_free(d);
+    CHECK_STR(keep(buf_steal(&l.out)), "1:1 comment [! note ] -\n"
+                                       "2:1 section [#claims] claims\n"
+                                       "3:3 value [@number] -\n"
+                                       "3:16 value [ title | upper ] title\n"
+                                       "3:36 raw [raw.x] raw.x\n"
+                                       "4:1 close [/claims] claims\n"
+                                       "5:1 delims [=<% %>=] -\n"
+                                       "5:12 partial [> sig] -\n"
+                                       "5:22 value [.] .\n");
+}
+
+static void partial_indent_keeps_columns(void)
+{
+    /* Lines of an indented partial are shifted, but messages point at the
+     * partial's own columns. */
+    diag *d = diag_new();
+    tpl_delims dl = tpl_default_delims();
+    const char *src = "ok\n  {{#x}}\n";
+    tpl_program *p = tpl_compile_text(src, strlen(src), "part.txt", "    ", &dl, d);
+    CHECK(p == NULL);
+    CHECK_STR(messages(d),
+              "part.txt:2:3: section \"x\" opened at 2:3 is never closed: add {{/x}}");
+}
+
+UNIT_MAIN("tpl", UNIT(scan_kinds_and_bodies), UNIT(scan_set_delimiters),
+          UNIT(scan_malformed_delimiters_keep_the_old_ones), UNIT(scan_unclosed_tag),
+          UNIT(scan_ampersand_and_braces_with_custom_delimiters), UNIT(parse_delimiter_specs),
+          UNIT(section_keys_are_normalised), UNIT(closing_tags_match_by_key_or_name),
+          UNIT(unclosed_section), UNIT(closing_tag_that_does_not_match),
+          UNIT(closing_tag_past_an_open_section), UNIT(closing_tag_with_no_open_section),
+          UNIT(unclosed_tag), UNIT(unclosed_tag_hides_the_sections_it_swallowed),
+          UNIT(malformed_set_delimiter_tag), UNIT(empty_tag_names),
+          UNIT(unterminated_filter_strings), UNIT(unknown_filter), UNIT(wrong_filter_arity),
+          UNIT(filter_syntax_errors), UNIT(bad_names), UNIT(columns_count_characters),
+          UNIT(every_error_at_once), UNIT(messages_use_the_delimiters_in_force),
+          UNIT(starting_delimiters_are_honoured), UNIT(nesting_is_capped),
+          UNIT(builder_errors_name_document_places), UNIT(each_tag_lists_every_tag),
+          UNIT(partial_indent_keeps_columns))
