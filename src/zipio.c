@@ -1,0 +1,858 @@
+/* zipio.c: the zip stage, under every DOCX and ODT read and written. Reading
+ * owns the hostile-input checks on a package (entry count, names, links,
+ * encryption, declared and actual inflated sizes); writing owns deterministic
+ * archives (entries in the order added, UTC timestamps, no extra fields) and
+ * the raw pass-through of entries that are copied unchanged. libzip does the
+ * zip format; this file decides what is acceptable and what the bytes are. */
+#include "zipio.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zip.h>
+
+/* Past this many problems with single entries, the rest are counted, not
+ * listed: a crafted package can hold thousands of bad names, and a lawyer
+ * needs the first few and the total, not ten thousand lines. */
+#define MAX_ENTRY_REPORTS 50
+
+/* zipio_read grows its output by at most this much per libzip call. */
+#define READ_CHUNK ((uint64_t)1 << 20)
+
+/* The file type bits of a Unix mode as zip stores them (high half of the
+ * external attributes): the format's values, whatever the host's are. */
+#define UNIX_TYPE_MASK 0170000u
+#define UNIX_TYPE_SYMLINK 0120000u
+
+#define CRAFTED                                                                                    \
+    "the package is damaged or was built to attack the programs that open it; do not use it as a " \
+    "template"
+#define RESAVE "open and save it again in Word or LibreOffice"
+
+typedef struct zipio_entry {
+    char *name;           /* UTF-8 */
+    uint64_t size;        /* declared uncompressed size */
+    uint64_t comp_size;
+    uint32_t crc;
+    int32_t method;       /* ZIP_CM_* */
+    const unsigned char *raw; /* the compressed bytes, inside zipio_reader.raw */
+} zipio_entry;
+
+struct zipio_reader {
+    unsigned char *bytes; /* the package, read by libzip until zipio_close */
+    size_t n;
+    zip_t *za;
+    char *file;
+    size_t count;
+    zipio_entry *entries;
+    zipio_entry **by_name; /* sorted by name, for zipio_find */
+    /* Every entry's compressed bytes, copied once at open. zipio_add_copy
+     * serves them to writers from here rather than through zip_source_zip,
+     * which reads through (and counts references on) the one source archive
+     * and so cannot be shared by renders running in parallel. */
+    unsigned char *raw;
+};
+
+zipio_limits zipio_default_limits(void)
+{
+    return (zipio_limits){.max_entries = ZIPIO_DEFAULT_MAX_ENTRIES,
+                          .max_entry_size = ZIPIO_DEFAULT_MAX_ENTRY_SIZE,
+                          .max_total_size = ZIPIO_DEFAULT_MAX_TOTAL_SIZE};
+}
+
+/* libzip's reasons read "Not a zip archive"; inside our sentence they take a
+ * lower-case first letter. The result lives in one buffer the caller frees. */
+static char *reason_text(zip_error_t *ze)
+{
+    char *s = xstrdup(zip_error_strerror(ze));
+    if (s[0] >= 'A' && s[0] <= 'Z' && !(s[1] >= 'A' && s[1] <= 'Z'))
+        s[0] = (char)(s[0] - 'A' + 'a');
+    return s;
+}
+
+static void report_not_a_zip(diag *d, const char *file, const char *reason)
+{
+    diag_error(d, (diag_place){.file = file},
+               "the file is not a valid DOCX/ODT package (zip): %s; it may be truncated or "
+               "damaged \xE2\x80\x94 " RESAVE,
+               reason);
+}
+
+static diag_place entry_place(const zipio_reader *r, const char *name)
+{
+    return (diag_place){.file = r->file, .part = diag_quote(name, strlen(name))};
+}
+
+/* Collects the problems of single entries during the checks at open, up to
+ * MAX_ENTRY_REPORTS of them. */
+typedef struct entry_reports {
+    const zipio_reader *r;
+    diag *d;
+    size_t found;
+} entry_reports;
+
+static void entry_problem(entry_reports *rep, const char *name, const char *fmt, ...)
+    CP_PRINTF(3, 4);
+
+static void entry_problem(entry_reports *rep, const char *name, const char *fmt, ...)
+{
+    if (rep->found++ >= MAX_ENTRY_REPORTS)
+        return;
+    buf msg = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(&msg, fmt, ap);
+    va_end(ap);
+    diag_place at = name[0] ? entry_place(rep->r, name) : (diag_place){.file = rep->r->file};
+    diag_error(rep->d, at, "%s", msg.data);
+    buf_free(&msg);
+}
+
+/* Why an entry name is unsafe, or NULL. raw is the name's bytes as stored:
+ * libzip turns control characters of CP437 names into symbols when it
+ * decodes them, so they are looked for before that. (A NUL inside a stored
+ * name reaches us as a space: libzip replaces it on reading, so it cannot
+ * cut a name short.) */
+static const char *name_problem(const char *raw)
+{
+    if (!raw[0])
+        return "an entry has an empty name";
+    for (const char *p = raw; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7F)
+            return "the entry name contains a control character";
+    if (raw[0] == '/')
+        return "the entry name is an absolute path (it starts with \"/\")";
+    if (((raw[0] >= 'A' && raw[0] <= 'Z') || (raw[0] >= 'a' && raw[0] <= 'z')) && raw[1] == ':')
+        return "the entry name starts with a drive letter";
+    if (strchr(raw, '\\'))
+        return "the entry name contains a backslash";
+    for (const char *p = raw; *p;) {
+        size_t len = strcspn(p, "/");
+        if (len == 2 && p[0] == '.' && p[1] == '.')
+            return "the entry name climbs out of the package with \"..\"";
+        p += len;
+        if (*p)
+            p++;
+    }
+    return NULL;
+}
+
+static uint64_t add_saturated(uint64_t a, uint64_t b)
+{
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+static int by_name_cmp(const void *a, const void *b)
+{
+    return strcmp((*(zipio_entry *const *)a)->name, (*(zipio_entry *const *)b)->name);
+}
+
+/* Reads every entry's directory record and checks it against the limits.
+ * Every problem goes to d; false when there was any. */
+static bool check_entries(zipio_reader *r, const zipio_limits *lim, diag *d)
+{
+    zip_int64_t count = zip_get_num_entries(r->za, 0);
+    if (count < 0)
+        count = 0;
+    if ((uint64_t)count > lim->max_entries) {
+        diag_error(d, (diag_place){.file = r->file},
+                   "the package holds %lld entries, over the limit of %zu; if the template is "
+                   "genuine, raise the limit with --max-entries",
+                   (long long)count, lim->max_entries);
+        return false;
+    }
+    r->count = (size_t)count;
+    r->entries = xcalloc(r->count, sizeof *r->entries);
+    r->by_name = xcalloc(r->count, sizeof *r->by_name);
+
+    entry_reports rep = {.r = r, .d = d};
+    uint64_t total = 0, comp_total = 0;
+    bool ok = true;
+    for (size_t i = 0; i < r->count; i++) {
+        zipio_entry *e = &r->entries[i];
+        r->by_name[i] = e;
+        zip_stat_t st;
+        const char *name = zip_get_name(r->za, i, 0);
+        const char *raw = zip_get_name(r->za, i, ZIP_FL_ENC_RAW);
+        if (!name || !raw || zip_stat_index(r->za, i, 0, &st) < 0) {
+            e->name = xasprintf("#%zu", i + 1);
+            entry_problem(&rep, e->name,
+                          "the entry's directory record cannot be read: %s; " CRAFTED,
+                          zip_strerror(r->za));
+            ok = false;
+            continue;
+        }
+        /* Names stored as UTF-8 keep their bytes (control characters
+         * included, for the messages); others are CP437, decoded by libzip. */
+        e->name = xstrdup(util_utf8_valid(raw, strlen(raw), NULL) ? raw : name);
+        e->size = st.size;
+        e->comp_size = st.comp_size;
+        e->crc = st.crc;
+        e->method = st.comp_method;
+
+        const char *why = name_problem(raw);
+        if (why) {
+            entry_problem(&rep, e->name, "%s; " CRAFTED, why);
+            ok = false;
+        }
+
+        zip_uint8_t opsys;
+        zip_uint32_t attributes;
+        if (zip_file_get_external_attributes(r->za, i, 0, &opsys, &attributes) == 0 &&
+            opsys == ZIP_OPSYS_UNIX && ((attributes >> 16) & UNIX_TYPE_MASK) == UNIX_TYPE_SYMLINK) {
+            entry_problem(&rep, e->name,
+                          "the entry is a symbolic link; a package must not contain links; "
+                          CRAFTED);
+            ok = false;
+        }
+
+        if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) && st.encryption_method != ZIP_EM_NONE) {
+            entry_problem(&rep, e->name,
+                          "the entry is encrypted; a template must not be protected with a "
+                          "password: remove the password in Word or LibreOffice and save it again");
+            ok = false;
+        }
+
+        if (e->size > lim->max_entry_size) {
+            entry_problem(&rep, e->name,
+                          "the entry declares %llu bytes once uncompressed, over the limit of "
+                          "%llu bytes; if the template is genuine, raise the limit with "
+                          "--max-entry-size",
+                          (unsigned long long)e->size, (unsigned long long)lim->max_entry_size);
+            ok = false;
+        }
+        total = add_saturated(total, e->size);
+        comp_total = add_saturated(comp_total, e->comp_size);
+    }
+
+    qsort(r->by_name, r->count, sizeof *r->by_name, by_name_cmp);
+    for (size_t i = 0; i + 1 < r->count;) {
+        size_t same = 1;
+        while (i + same < r->count && strcmp(r->by_name[i]->name, r->by_name[i + same]->name) == 0)
+            same++;
+        if (same > 1) {
+            entry_problem(&rep, r->by_name[i]->name,
+                          "the package holds %zu entries with this name; " CRAFTED, same);
+            ok = false;
+        }
+        i += same;
+    }
+
+    if (rep.found > MAX_ENTRY_REPORTS)
+        diag_error(d, (diag_place){.file = r->file},
+                   "%zu more problems with entries of this package are not listed",
+                   rep.found - MAX_ENTRY_REPORTS);
+    if (total > lim->max_total_size) {
+        diag_error(d, (diag_place){.file = r->file},
+                   "the entries declare %llu bytes in all once uncompressed, over the limit of "
+                   "%llu bytes; if the template is genuine, raise the limit with "
+                   "--max-total-size",
+                   (unsigned long long)total, (unsigned long long)lim->max_total_size);
+        ok = false;
+    }
+    /* Entries whose compressed data add up to more than the file must share
+     * bytes: the overlapping-entries zip bomb. Rejecting it also bounds the
+     * raw copies kept for zipio_add_copy by the size of the file. */
+    if (ok && comp_total > r->n) {
+        diag_error(d, (diag_place){.file = r->file},
+                   "the entries' compressed data add up to more than the file itself, so entries "
+                   "overlap; " CRAFTED);
+        ok = false;
+    }
+    return ok;
+}
+
+static void report_read_error(const zipio_reader *r, const zipio_entry *e, diag *d,
+                              zip_error_t *ze)
+{
+    diag_place at = entry_place(r, e->name);
+    switch (zip_error_code_zip(ze)) {
+    case ZIP_ER_CRC:
+        diag_error(d, at,
+                   "the entry is damaged (its checksum does not match its contents); " RESAVE);
+        break;
+    case ZIP_ER_COMPNOTSUPP:
+        diag_error(d, at,
+                   "the entry is compressed with a method casepack cannot read (number %d); "
+                   RESAVE,
+                   e->method);
+        break;
+    default: {
+        char *why = reason_text(ze);
+        diag_error(d, at,
+                   "the entry cannot be read: %s; the file may be truncated or damaged "
+                   "\xE2\x80\x94 " RESAVE,
+                   why);
+        free(why);
+        break;
+    }
+    }
+}
+
+/* Copies every entry's compressed bytes out of the package (see
+ * zipio_reader.raw). Nothing is inflated here. */
+static bool keep_raw(zipio_reader *r, diag *d)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < r->count; i++)
+        total += (size_t)r->entries[i].comp_size; /* no overflow: at most r->n in all */
+    r->raw = xmalloc(total);
+    size_t at = 0;
+    bool ok = true;
+    for (size_t i = 0; i < r->count && ok; i++) {
+        zipio_entry *e = &r->entries[i];
+        e->raw = r->raw + at;
+        if (e->comp_size == 0)
+            continue;
+        zip_file_t *zf = zip_fopen_index(r->za, i, ZIP_FL_COMPRESSED);
+        if (!zf) {
+            report_read_error(r, e, d, zip_get_error(r->za));
+            ok = false;
+            break;
+        }
+        zip_int64_t got = zip_fread(zf, r->raw + at, e->comp_size);
+        if (got < 0)
+            report_read_error(r, e, d, zip_file_get_error(zf));
+        else if ((uint64_t)got != e->comp_size)
+            diag_error(d, entry_place(r, e->name),
+                       "the entry's compressed data end early; the file may be truncated or "
+                       "damaged \xE2\x80\x94 " RESAVE);
+        ok = got >= 0 && (uint64_t)got == e->comp_size;
+        zip_fclose(zf);
+        at += (size_t)e->comp_size;
+    }
+    return ok;
+}
+
+/* Opens the package in bytes[0..n), which the reader takes over. */
+static zipio_reader *open_owned(unsigned char *bytes, size_t n, const char *file,
+                                const zipio_limits *lim, diag *d)
+{
+    zipio_limits defaults = zipio_default_limits();
+    if (!lim)
+        lim = &defaults;
+    zipio_reader *r = xcalloc(1, sizeof *r);
+    r->bytes = bytes;
+    r->n = n;
+    r->file = file ? xstrdup(file) : NULL;
+
+    zip_error_t ze;
+    zip_error_init(&ze);
+    if (n == 0) {
+        /* libzip would open an empty file as an empty archive. */
+        report_not_a_zip(d, file, "the file is empty");
+        goto fail;
+    }
+    zip_source_t *src = zip_source_buffer_create(bytes, n, 0, &ze);
+    if (!src) {
+        char *why = reason_text(&ze);
+        report_not_a_zip(d, file, why);
+        free(why);
+        goto fail;
+    }
+    /* No ZIP_CHECKCONS: it refuses some packages that Word and LibreOffice
+     * accept, and what it guards against is checked here instead (sizes
+     * while inflating, names from the central directory that libzip uses). */
+    r->za = zip_open_from_source(src, ZIP_RDONLY, &ze);
+    if (!r->za) {
+        zip_source_free(src);
+        char *why = reason_text(&ze);
+        report_not_a_zip(d, file, why);
+        free(why);
+        goto fail;
+    }
+    if (!check_entries(r, lim, d) || !keep_raw(r, d))
+        goto fail;
+    zip_error_fini(&ze);
+    return r;
+
+fail:
+    zip_error_fini(&ze);
+    zipio_close(r);
+    return NULL;
+}
+
+zipio_reader *zipio_open_memory(const void *data, size_t n, const char *file,
+                                const zipio_limits *lim, diag *d)
+{
+    unsigned char *copy = xmalloc(n);
+    if (n)
+        memcpy(copy, data, n);
+    return open_owned(copy, n, file, lim, d);
+}
+
+zipio_reader *zipio_open_file(const char *path, const zipio_limits *lim, diag *d, int *io_error)
+{
+    zipio_limits defaults = zipio_default_limits();
+    if (!lim)
+        lim = &defaults;
+    if (io_error)
+        *io_error = 0;
+    /* A package larger than the inflated total it may hold is refused before
+     * it is read whole into memory. */
+    size_t cap = lim->max_total_size > SIZE_MAX - 1 ? SIZE_MAX - 1 : (size_t)lim->max_total_size;
+    buf b = {0};
+    int err = util_read_file(path, &b, cap ? cap : 1);
+    if (err == EFBIG) {
+        diag_error(d, (diag_place){.file = path},
+                   "the file is larger than the limit of %llu bytes; if the template is genuine, "
+                   "raise the limit with --max-total-size",
+                   (unsigned long long)lim->max_total_size);
+        buf_free(&b);
+        return NULL;
+    }
+    if (err) {
+        diag_error(d, (diag_place){.file = path}, "cannot read the file: %s", strerror(err));
+        if (io_error)
+            *io_error = err;
+        buf_free(&b);
+        return NULL;
+    }
+    size_t n = b.len;
+    return open_owned((unsigned char *)buf_steal(&b), n, path, lim, d);
+}
+
+void zipio_close(zipio_reader *r)
+{
+    if (!r)
+        return;
+    if (r->za)
+        zip_discard(r->za);
+    for (size_t i = 0; i < r->count; i++)
+        free(r->entries[i].name);
+    free(r->entries);
+    free(r->by_name);
+    free(r->raw);
+    free(r->bytes);
+    free(r->file);
+    free(r);
+}
+
+size_t zipio_count(const zipio_reader *r)
+{
+    return r->count;
+}
+
+const char *zipio_name(const zipio_reader *r, size_t i)
+{
+    return i < r->count ? r->entries[i].name : NULL;
+}
+
+static int find_cmp(const void *key, const void *elem)
+{
+    return strcmp((const char *)key, (*(zipio_entry *const *)elem)->name);
+}
+
+long zipio_find(const zipio_reader *r, const char *name)
+{
+    zipio_entry **hit = bsearch(name, r->by_name, r->count, sizeof *r->by_name, find_cmp);
+    return hit ? (long)(*hit - r->entries) : -1;
+}
+
+/* The limits need no second check while inflating: at open every declared
+ * size was held to --max-entry-size and their sum to --max-total-size, and
+ * here no entry may grow one byte past its declared size. That stops a bomb
+ * whose headers lie after (declared size + 1) bytes, not after the limit. */
+bool zipio_read(zipio_reader *r, size_t i, buf *out, diag *d)
+{
+    if (i >= r->count) {
+        diag_error(d, (diag_place){.file = r->file},
+                   "internal error: the package has no entry number %zu", i + 1);
+        return false;
+    }
+    const zipio_entry *e = &r->entries[i];
+    size_t start = out->len;
+    uint64_t got = 0;
+    bool ok = false;
+    zip_file_t *zf = zip_fopen_index(r->za, i, 0);
+    if (!zf) {
+        report_read_error(r, e, d, zip_get_error(r->za));
+        goto done;
+    }
+    for (;;) {
+        uint64_t left = e->size - got;
+        size_t want = (size_t)(left < READ_CHUNK ? left + 1 : READ_CHUNK);
+        buf_grow(out, want);
+        zip_int64_t k = zip_fread(zf, out->data + out->len, want);
+        if (k < 0) {
+            report_read_error(r, e, d, zip_file_get_error(zf));
+            goto done;
+        }
+        if (k == 0)
+            break;
+        out->len += (size_t)k;
+        got += (uint64_t)k;
+        if (got > e->size) {
+            diag_error(d, entry_place(r, e->name),
+                       "the entry inflates to more than the %llu bytes its header declares, so "
+                       "reading stopped (a zip bomb lies about sizes); " CRAFTED,
+                       (unsigned long long)e->size);
+            goto done;
+        }
+    }
+    if (got != e->size) {
+        diag_error(d, entry_place(r, e->name),
+                   "the entry inflates to %llu bytes but its header declares %llu; the file is "
+                   "damaged \xE2\x80\x94 " RESAVE,
+                   (unsigned long long)got, (unsigned long long)e->size);
+        goto done;
+    }
+    ok = true;
+
+done:
+    if (zf)
+        zip_fclose(zf);
+    if (!ok)
+        out->len = start;
+    if (out->data)
+        out->data[out->len] = '\0';
+    return ok;
+}
+
+/* ---- writing ---- */
+
+struct zipio_writer {
+    zip_source_t *out; /* where libzip writes the archive; kept past zip_close to read it back */
+    zip_t *za;
+    time_t mtime;
+    uint16_t dos_time, dos_date; /* mtime in UTC, as the archive's headers store it */
+    diag *problems;              /* from adding entries, reported by zipio_writer_finish */
+    bool finished;
+};
+
+/* DOS date and time fields for t in UTC, held to the range they can show
+ * (1980-01-01 to 2107-12-31). */
+static void dos_stamp(time_t t, uint16_t *dos_time, uint16_t *dos_date)
+{
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || tm.tm_year < 80) {
+        *dos_time = 0;
+        *dos_date = (1 << 5) | 1;
+        return;
+    }
+    if (tm.tm_year > 207) {
+        *dos_time = (uint16_t)((23 << 11) | (59 << 5) | 29);
+        *dos_date = (uint16_t)((127 << 9) | (12 << 5) | 31);
+        return;
+    }
+    int sec = tm.tm_sec > 59 ? 59 : tm.tm_sec;
+    *dos_time = (uint16_t)((tm.tm_hour << 11) | (tm.tm_min << 5) | (sec / 2));
+    *dos_date = (uint16_t)(((tm.tm_year - 80) << 9) | ((tm.tm_mon + 1) << 5) | tm.tm_mday);
+}
+
+zipio_writer *zipio_writer_new(time_t mtime)
+{
+    zipio_writer *w = xcalloc(1, sizeof *w);
+    w->mtime = mtime;
+    w->problems = diag_new();
+    dos_stamp(mtime, &w->dos_time, &w->dos_date);
+    zip_error_t ze;
+    zip_error_init(&ze);
+    w->out = zip_source_buffer_create(NULL, 0, 0, &ze);
+    if (w->out) {
+        zip_source_keep(w->out);
+        w->za = zip_open_from_source(w->out, ZIP_TRUNCATE, &ze);
+    }
+    if (!w->za)
+        diag_error(w->problems, (diag_place){0}, "cannot start a zip archive: %s",
+                   zip_error_strerror(&ze));
+    zip_error_fini(&ze);
+    return w;
+}
+
+void zipio_writer_free(zipio_writer *w)
+{
+    if (!w)
+        return;
+    if (w->za)
+        zip_discard(w->za);
+    if (w->out)
+        zip_source_free(w->out);
+    diag_free(w->problems);
+    free(w);
+}
+
+static void writer_problem(zipio_writer *w, const char *name, zip_error_t *ze)
+{
+    diag_place at = {.part = diag_quote(name, strlen(name))};
+    if (zip_error_code_zip(ze) == ZIP_ER_EXISTS)
+        diag_error(w->problems, at,
+                   "internal error: the entry is added twice to the same archive");
+    else
+        diag_error(w->problems, at, "cannot add the entry to the archive: %s",
+                   zip_error_strerror(ze));
+}
+
+/* Adds src (which this takes over) as entry name. method ZIP_CM_DEFAULT
+ * keeps what the source already is: compressed data declared by its stat
+ * pass through untouched. */
+static void writer_add_source(zipio_writer *w, const char *name, zip_source_t *src,
+                              zip_int32_t method, int level)
+{
+    zip_int64_t idx = zip_file_add(w->za, name, src, ZIP_FL_ENC_UTF_8);
+    if (idx < 0) {
+        zip_source_free(src);
+        writer_problem(w, name, zip_get_error(w->za));
+        return;
+    }
+    if ((method != ZIP_CM_DEFAULT &&
+         zip_set_file_compression(w->za, (zip_uint64_t)idx, method, (zip_uint32_t)level) < 0) ||
+        zip_file_set_mtime(w->za, (zip_uint64_t)idx, w->mtime, 0) < 0)
+        writer_problem(w, name, zip_get_error(w->za));
+}
+
+void zipio_add(zipio_writer *w, const char *name, const void *data, size_t n, bool store,
+               int level)
+{
+    if (!w->za || w->finished)
+        return;
+    void *copy = NULL;
+    if (n) {
+        copy = xmalloc(n);
+        memcpy(copy, data, n);
+    }
+    zip_error_t ze;
+    zip_error_init(&ze);
+    zip_source_t *src = zip_source_buffer_create(copy, n, 1, &ze);
+    if (!src) {
+        free(copy);
+        writer_problem(w, name, &ze);
+    } else {
+        writer_add_source(w, name, src, store ? ZIP_CM_STORE : ZIP_CM_DEFLATE, store ? 0 : level);
+    }
+    zip_error_fini(&ze);
+}
+
+/* A libzip source serving an entry's compressed bytes with the stat of the
+ * original, so zip_close writes them as they are. Each writer gets its own
+ * (position, error); the bytes are the reader's and only read. */
+typedef struct raw_source {
+    const zipio_entry *e;
+    uint64_t pos;
+    zip_error_t error;
+} raw_source;
+
+static zip_int64_t raw_source_call(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
+{
+    raw_source *s = ud;
+    switch (cmd) {
+    case ZIP_SOURCE_OPEN:
+        s->pos = 0;
+        return 0;
+    case ZIP_SOURCE_READ: {
+        uint64_t left = s->e->comp_size - s->pos;
+        if (len > left)
+            len = left;
+        if (len)
+            memcpy(data, s->e->raw + s->pos, (size_t)len);
+        s->pos += len;
+        return (zip_int64_t)len;
+    }
+    case ZIP_SOURCE_CLOSE:
+        return 0;
+    case ZIP_SOURCE_STAT: {
+        zip_stat_t *st = data;
+        zip_stat_init(st);
+        st->valid = ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD | ZIP_STAT_CRC |
+                    ZIP_STAT_ENCRYPTION_METHOD;
+        st->size = s->e->size;
+        st->comp_size = s->e->comp_size;
+        st->comp_method = (zip_uint16_t)s->e->method;
+        st->crc = s->e->crc;
+        st->encryption_method = ZIP_EM_NONE;
+        return sizeof *st;
+    }
+    case ZIP_SOURCE_ERROR:
+        return zip_error_to_data(&s->error, data, len);
+    case ZIP_SOURCE_FREE:
+        zip_error_fini(&s->error);
+        free(s);
+        return 0;
+    case ZIP_SOURCE_SUPPORTS:
+        return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE,
+                                              ZIP_SOURCE_STAT, ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE,
+                                              -1);
+    default:
+        zip_error_set(&s->error, ZIP_ER_OPNOTSUPP, 0);
+        return -1;
+    }
+}
+
+void zipio_add_copy(zipio_writer *w, zipio_reader *r, size_t i)
+{
+    if (!w->za || w->finished)
+        return;
+    if (i >= r->count) {
+        diag_error(w->problems, (diag_place){.file = r->file},
+                   "internal error: the package has no entry number %zu", i + 1);
+        return;
+    }
+    const zipio_entry *e = &r->entries[i];
+    zip_error_t ze;
+    zip_error_init(&ze);
+    zip_source_t *src;
+    if (e->method == ZIP_CM_STORE) {
+        /* Stored data are their own bytes: a borrowed buffer, kept stored. */
+        src = zip_source_buffer_create(e->raw, e->comp_size, 0, &ze);
+        if (src)
+            writer_add_source(w, e->name, src, ZIP_CM_STORE, 0);
+    } else {
+        raw_source *s = xcalloc(1, sizeof *s);
+        s->e = e;
+        zip_error_init(&s->error);
+        src = zip_source_function_create(raw_source_call, s, &ze);
+        if (!src)
+            free(s);
+        else
+            writer_add_source(w, e->name, src, ZIP_CM_DEFAULT, 0);
+    }
+    if (!src)
+        writer_problem(w, e->name, &ze);
+    zip_error_fini(&ze);
+}
+
+static uint16_t get16(const unsigned char *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+    return (uint32_t)get16(p) | (uint32_t)get16(p + 2) << 16;
+}
+
+static uint64_t get64(const unsigned char *p)
+{
+    return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+static void put16(unsigned char *p, uint16_t v)
+{
+    p[0] = (unsigned char)(v & 0xFF);
+    p[1] = (unsigned char)(v >> 8);
+}
+
+/* The local header offset of the central directory record c (whose extra
+ * field the caller has bounds-checked), looking in its zip64 extra field when
+ * the fixed field is full. */
+static bool local_offset(const unsigned char *c, uint64_t *off)
+{
+    *off = get32(c + 42);
+    if (*off != 0xFFFFFFFF)
+        return true;
+    size_t name_len = get16(c + 28), extra_len = get16(c + 30);
+    const unsigned char *x = c + 46 + name_len, *end = x + extra_len;
+    while (end - x >= 4) {
+        uint16_t id = get16(x), len = get16(x + 2);
+        if (len > end - x - 4)
+            return false;
+        if (id == 0x0001) {
+            /* The zip64 fields come in a fixed order, each only when its
+             * fixed field is full: uncompressed size, compressed size, offset. */
+            size_t skip = (get32(c + 24) == 0xFFFFFFFF ? 8 : 0) +
+                          (get32(c + 20) == 0xFFFFFFFF ? 8 : 0);
+            if ((size_t)len < skip + 8)
+                return false;
+            *off = get64(x + 4 + skip);
+            return true;
+        }
+        x += 4 + len;
+    }
+    return false;
+}
+
+/* Writes the DOS time and date into every local and central header of the
+ * archive z[0..n) that libzip has just written. libzip converts timestamps
+ * with the machine's time zone, and DOS fields carry no zone, so its output
+ * would differ between machines (and shift by an hour inside a daylight-
+ * saving gap); reproducible packages store UTC instead. */
+static bool stamp_times(unsigned char *z, size_t n, uint16_t dos_time, uint16_t dos_date)
+{
+    if (n < 22 || get32(z + n - 22) != 0x06054b50)
+        return false;
+    const unsigned char *eocd = z + n - 22;
+    uint64_t count = get16(eocd + 10), pos = get32(eocd + 16);
+    if (count == 0xFFFF || pos == 0xFFFFFFFF) {
+        if (n < 22 + 20 || get32(eocd - 20) != 0x07064b50)
+            return false;
+        uint64_t z64 = get64(eocd - 20 + 8);
+        if (z64 > n || n - z64 < 56 || get32(z + z64) != 0x06064b50)
+            return false;
+        count = get64(z + z64 + 32);
+        pos = get64(z + z64 + 48);
+    }
+    for (uint64_t k = 0; k < count; k++) {
+        if (pos > n || n - pos < 46 || get32(z + pos) != 0x02014b50)
+            return false;
+        unsigned char *c = z + pos;
+        size_t rec_len = 46 + (size_t)get16(c + 28) + get16(c + 30) + get16(c + 32);
+        uint64_t local;
+        if (n - pos < rec_len || !local_offset(c, &local))
+            return false;
+        if (local > n || n - local < 30 || get32(z + local) != 0x04034b50)
+            return false;
+        put16(c + 12, dos_time);
+        put16(c + 14, dos_date);
+        put16(z + local + 10, dos_time);
+        put16(z + local + 12, dos_date);
+        pos += rec_len;
+    }
+    return true;
+}
+
+bool zipio_writer_finish(zipio_writer *w, buf *out, diag *d)
+{
+    if (w->finished) {
+        diag_error(d, (diag_place){0}, "internal error: the zip archive was already finished");
+        return false;
+    }
+    w->finished = true;
+    if (diag_error_count(w->problems)) {
+        diag_take(d, w->problems);
+        return false;
+    }
+    if (zip_close(w->za) < 0) {
+        diag_error(d, (diag_place){0}, "cannot write the zip archive: %s", zip_strerror(w->za));
+        return false;
+    }
+    w->za = NULL;
+
+    size_t start = out->len;
+    zip_stat_t st;
+    if (zip_source_stat(w->out, &st) < 0 || !(st.valid & ZIP_STAT_SIZE) || st.size > SIZE_MAX / 2) {
+        diag_error(d, (diag_place){0}, "cannot write the zip archive: %s",
+                   zip_error_strerror(zip_source_error(w->out)));
+        return false;
+    }
+    if (st.size == 0) {
+        /* With no entries libzip writes nothing; an empty zip is still its
+         * end-of-central-directory record. */
+        static const unsigned char empty[22] = {'P', 'K', 5, 6};
+        buf_add(out, empty, sizeof empty);
+        return true;
+    }
+    buf_grow(out, (size_t)st.size);
+    zip_int64_t got = -1;
+    if (zip_source_open(w->out) == 0) {
+        got = zip_source_read(w->out, out->data + start, st.size);
+        zip_source_close(w->out);
+    }
+    if (got < 0 || (uint64_t)got != st.size) {
+        diag_error(d, (diag_place){0}, "cannot write the zip archive: %s",
+                   zip_error_strerror(zip_source_error(w->out)));
+        out->data[start] = '\0';
+        return false;
+    }
+    out->len += (size_t)st.size;
+    out->data[out->len] = '\0';
+    if (!stamp_times((unsigned char *)out->data + start, (size_t)st.size, w->dos_time,
+                     w->dos_date)) {
+        diag_error(d, (diag_place){0},
+                   "internal error: libzip wrote a zip archive casepack cannot stamp with its "
+                   "timestamps");
+        out->len = start;
+        out->data[start] = '\0';
+        return false;
+    }
+    return true;
+}
