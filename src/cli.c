@@ -1,0 +1,221 @@
+/* cli.c: what every command shares: usage errors, the common flags, data
+ * loading, and where shipped templates live. */
+#include "cli.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef CASEPACK_DATADIR
+#define CASEPACK_DATADIR "/usr/local/share/casepack"
+#endif
+
+void cli_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("casepack: error: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputs("\nTry 'casepack --help'.\n", stderr);
+    va_end(ap);
+}
+
+bool cli_parse_size(const char *s, unsigned long long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (end == s || errno || *s == '-')
+        return false;
+    unsigned long long mul = 1;
+    if (*end == 'K' || *end == 'k')
+        mul = 1ULL << 10, end++;
+    else if (*end == 'M' || *end == 'm')
+        mul = 1ULL << 20, end++;
+    else if (*end == 'G' || *end == 'g')
+        mul = 1ULL << 30, end++;
+    if (*end || (v && mul > ~0ULL / v))
+        return false;
+    *out = v * mul;
+    return true;
+}
+
+void cli_common_init(cli_common *c)
+{
+    memset(c, 0, sizeof *c);
+    c->load = load_default_limits();
+    c->doc = doc_default_options();
+}
+
+const char *cli_flag_value(const char *name, int argc, char **argv, int *i, bool *taken)
+{
+    const char *arg = argv[*i];
+    size_t n = strlen(name);
+    *taken = false;
+    if (strncmp(arg, name, n) != 0)
+        return NULL;
+    if (arg[n] == '=') {
+        *taken = true;
+        return arg + n + 1;
+    }
+    if (arg[n] != '\0')
+        return NULL;
+    *taken = true;
+    if (*i + 1 >= argc) {
+        cli_usage_error("option '%s' needs a value", name);
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+/* The --max-* flags, each with where it lands. */
+static bool set_limit(cli_common *c, const char *name, unsigned long long n)
+{
+    if (!strcmp(name, "--max-data-size"))
+        c->load.max_bytes = (size_t)n;
+    else if (!strcmp(name, "--max-depth"))
+        c->load.max_depth = (unsigned)n;
+    else if (!strcmp(name, "--max-nodes"))
+        c->load.max_nodes = (size_t)n;
+    else if (!strcmp(name, "--max-entries"))
+        c->doc.zip.max_entries = (size_t)n;
+    else if (!strcmp(name, "--max-entry-size"))
+        c->doc.zip.max_entry_size = n;
+    else if (!strcmp(name, "--max-total-size"))
+        c->doc.zip.max_total_size = n;
+    else if (!strcmp(name, "--max-xml-depth"))
+        c->doc.max_xml_depth = (size_t)n;
+    else if (!strcmp(name, "--max-partial-depth"))
+        c->max_partial_depth = (unsigned)n;
+    else
+        return false;
+    return true;
+}
+
+int cli_common_flag(cli_common *c, int argc, char **argv, int *i)
+{
+    const char *arg = argv[*i];
+    bool taken;
+    const char *val;
+    if (!strcmp(arg, "--strict")) {
+        c->strict = true;
+        return 1;
+    }
+    if ((val = cli_flag_value("--partials", argc, argv, i, &taken)) || taken) {
+        if (!val)
+            return -EXIT_USAGE;
+        c->doc.partials_dir = val;
+        return 1;
+    }
+    if ((val = cli_flag_value("--locale", argc, argv, i, &taken)) || taken) {
+        if (!val)
+            return -EXIT_USAGE;
+        c->locale = val;
+        return 1;
+    }
+    if ((val = cli_flag_value("--delimiters", argc, argv, i, &taken)) || taken) {
+        if (!val)
+            return -EXIT_USAGE;
+        if (!tpl_parse_delims(val, &c->doc.delims)) {
+            cli_usage_error("--delimiters takes two delimiters separated by a space, e.g. "
+                            "--delimiters '<%% %%>', not '%s'",
+                            val);
+            return -EXIT_USAGE;
+        }
+        return 1;
+    }
+    if (strncmp(arg, "--max-", 6) == 0) {
+        char name[64];
+        size_t len = strcspn(arg, "=");
+        if (len >= sizeof name)
+            return 0;
+        memcpy(name, arg, len);
+        name[len] = '\0';
+        unsigned long long probe;
+        cli_common scratch;
+        if (!set_limit(&scratch, name, 1))
+            return 0;
+        val = cli_flag_value(name, argc, argv, i, &taken);
+        if (!val)
+            return -EXIT_USAGE;
+        if (!cli_parse_size(val, &probe) || probe == 0) {
+            fprintf(stderr,
+                    "casepack: error: %s takes a positive number (K, M or G may follow), not "
+                    "'%s'\n",
+                    name, val);
+            return -EXIT_USAGE;
+        }
+        set_limit(c, name, probe);
+        return 1;
+    }
+    return 0;
+}
+
+value *cli_load_data(const char *const *files, size_t n, const load_limits *lim, diag *d,
+                     int *io_error)
+{
+    value *root = NULL;
+    for (size_t i = 0; i < n; i++) {
+        int err = 0;
+        value *v = load_data_file(files[i], lim, d, &err);
+        if (err)
+            *io_error = err;
+        if (v)
+            root = value_merge(root, v);
+    }
+    return root ? root : value_new(VALUE_MAP, NULL, 0, 0);
+}
+
+render_options cli_render_options(const cli_common *c)
+{
+    render_options ro;
+    memset(&ro, 0, sizeof ro);
+    ro.strict = c->strict;
+    ro.locale = c->locale;
+    ro.max_partial_depth = c->max_partial_depth;
+    return ro;
+}
+
+const char *cli_templates_dir(void)
+{
+    static char found[PATH_MAX];
+    if (found[0])
+        return found;
+    const char *env = getenv("CASEPACK_TEMPLATES");
+    if (env && *env) {
+        snprintf(found, sizeof found, "%s", env);
+        return found;
+    }
+    /* Running from a build folder of the source tree: build/casepack sits
+     * beside templates/ one level up. */
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        for (int up = 0; up < 3; up++) {
+            char *slash = strrchr(exe, '/');
+            if (!slash)
+                break;
+            *slash = '\0';
+            char probe[PATH_MAX + 32];
+            snprintf(probe, sizeof probe, "%s/templates/citations", exe);
+            if (access(probe, F_OK) == 0 && strlen(exe) + 11 < sizeof found) {
+                snprintf(found, sizeof found, "%s/templates", exe);
+                return found;
+            }
+        }
+    }
+    snprintf(found, sizeof found, "%s", CASEPACK_DATADIR);
+    return found;
+}
+
+int cli_finish(diag *d, int status)
+{
+    diag_print(d, stderr);
+    diag_free(d);
+    return status;
+}

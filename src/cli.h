@@ -1,0 +1,71 @@
+/* cli.h: what the commands share: exit statuses, usage errors, the flags
+ * every command that reads templates or data takes (limits, delimiters,
+ * partials, locale, strict), data loading with -d merging, and where the
+ * shipped kits and citations live. main.c only dispatches; each command lives
+ * in its own cmd_*.c. */
+#ifndef CASEPACK_CLI_H
+#define CASEPACK_CLI_H
+
+#include <stdbool.h>
+
+#include "diag.h"
+#include "doc.h"
+#include "load.h"
+#include "value.h"
+
+enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
+
+#ifndef CASEPACK_VERSION
+#define CASEPACK_VERSION "0.1.0"
+#endif
+
+/* Prints "casepack: error: MESSAGE" and "Try 'casepack --help'." to stderr. */
+void cli_usage_error(const char *fmt, ...) CP_PRINTF(1, 2);
+
+/* "256M", "1G", "4096": a size with an optional K, M or G suffix. */
+bool cli_parse_size(const char *s, unsigned long long *out);
+
+/* The flags shared by every command that compiles templates or loads data. */
+typedef struct cli_common {
+    load_limits load;
+    doc_options doc;
+    unsigned max_partial_depth;
+    const char *locale;
+    bool strict;
+} cli_common;
+
+void cli_common_init(cli_common *c);
+
+/* Takes argv[*i] (and its value, advancing *i) when it is one of the shared
+ * flags: --partials, --delimiters, --locale, --strict, --max-*. Accepts
+ * --flag=value too. Returns 1 when taken, 0 when it is not a shared flag, or
+ * -EXIT_USAGE after printing a usage error. */
+int cli_common_flag(cli_common *c, int argc, char **argv, int *i);
+
+/* The value of a flag that takes one: "--flag=value" or "--flag value".
+ * name is the flag without "=". Returns NULL (after a usage error) when the
+ * value is missing; sets *taken when argv[*i] is this flag. */
+const char *cli_flag_value(const char *name, int argc, char **argv, int *i, bool *taken);
+
+/* Loads and merges data files in order (maps merge key by key, lists are
+ * replaced). Problems go to d; *io_error gets errno when a file could not be
+ * read. Never NULL: an empty map when there is no data. Caller frees. */
+value *cli_load_data(const char *const *files, size_t n, const load_limits *lim, diag *d,
+                     int *io_error);
+
+/* The render options for the shared flags. */
+render_options cli_render_options(const cli_common *c);
+
+/* Folder of the shipped templates (kits and citations): $CASEPACK_TEMPLATES
+ * if set, else the templates/ folder of the source tree when casepack runs
+ * from its build folder, else the installed data folder. Borrowed. */
+const char *cli_templates_dir(void);
+
+/* Prints every diagnostic, frees d, returns status. */
+int cli_finish(diag *d, int status);
+
+/* The commands. argv[0] is the command's name. */
+int cmd_render(int argc, char **argv);
+int cmd_fields(int argc, char **argv);
+
+#endif

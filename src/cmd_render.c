@@ -1,0 +1,206 @@
+/* cmd_render.c: `casepack render` (fill one template) and `casepack fields`
+ * (list its tags). Flags only; the work is doc.h's. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+typedef struct render_args {
+    cli_common common;
+    const char *template_path;
+    const char **data;
+    size_t n_data;
+    const char *output;
+    bool force, json;
+} render_args;
+
+/* Parses render's or fields' flags. Returns -1 to go on, or an exit status. */
+static int parse_args(int argc, char **argv, render_args *a, bool for_fields)
+{
+    cli_common_init(&a->common);
+    a->data = xcalloc((size_t)argc, sizeof *a->data);
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        bool taken;
+        const char *val;
+        int common = cli_common_flag(&a->common, argc, argv, &i);
+        if (common < 0)
+            return -common;
+        if (common > 0)
+            continue;
+        if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+            printf("usage: casepack %s\n",
+                   for_fields ? "fields TEMPLATE [--json]"
+                              : "render TEMPLATE [-d DATA]... [-o OUT] [--force] [--partials DIR] "
+                                "[--delimiters 'L R'] [--locale TAG] [--strict]");
+            return EXIT_OK;
+        }
+        if (!for_fields && ((val = cli_flag_value("-d", argc, argv, &i, &taken)) || taken ||
+                            (val = cli_flag_value("--data", argc, argv, &i, &taken)) || taken)) {
+            if (!val)
+                return EXIT_USAGE;
+            a->data[a->n_data++] = val;
+        } else if (!for_fields &&
+                   ((val = cli_flag_value("-o", argc, argv, &i, &taken)) || taken ||
+                    (val = cli_flag_value("--output", argc, argv, &i, &taken)) || taken)) {
+            if (!val)
+                return EXIT_USAGE;
+            a->output = val;
+        } else if (!for_fields && !strcmp(arg, "--force")) {
+            a->force = true;
+        } else if (for_fields && !strcmp(arg, "--json")) {
+            a->json = true;
+        } else if (arg[0] == '-' && arg[1] != '\0') {
+            cli_usage_error("unknown option '%s'", arg);
+            return EXIT_USAGE;
+        } else if (!a->template_path) {
+            a->template_path = arg;
+        } else {
+            cli_usage_error("unexpected argument '%s' (one template at a time)", arg);
+            return EXIT_USAGE;
+        }
+    }
+    if (!a->template_path) {
+        cli_usage_error("%s needs a TEMPLATE", for_fields ? "fields" : "render");
+        return EXIT_USAGE;
+    }
+    return -1;
+}
+
+/* letter.docx → letter.docx in the current folder; a text template keeps its
+ * own extension. */
+static char *default_output(const char *template_path, const char *ext)
+{
+    const char *slash = strrchr(template_path, '/');
+    const char *base = slash ? slash + 1 : template_path;
+    const char *dot = strrchr(base, '.');
+    size_t stem = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+    return *ext ? xasprintf("%.*s.%s", (int)stem, base, ext) : xasprintf("%.*s", (int)stem, base);
+}
+
+int cmd_render(int argc, char **argv)
+{
+    render_args a = {0};
+    int status = parse_args(argc, argv, &a, false);
+    if (status >= 0) {
+        free(a.data);
+        return status;
+    }
+    diag *d = diag_new();
+    int io_error = 0, tpl_io = 0;
+    value *data = cli_load_data(a.data, a.n_data, &a.common.load, d, &io_error);
+    doc_template *t = doc_compile_file(a.template_path, &a.common.doc, d, &tpl_io);
+    if (tpl_io)
+        io_error = tpl_io;
+    char *out_path = NULL;
+    buf out = {0};
+    if (diag_error_count(d) == 0) {
+        render_options ro = cli_render_options(&a.common);
+        if (doc_render(t, data, &ro, &out, d) && !(a.common.strict && diag_count(d) > 0)) {
+            out_path = a.output ? xstrdup(a.output)
+                                : default_output(a.template_path, doc_output_extension(t));
+            const char *op;
+            /* Rendered documents hold case data: only their owner reads them. */
+            int err = util_write_atomic(out_path, out.data ? out.data : "", out.len, 0600,
+                                        a.force, &op);
+            if (err == EEXIST)
+                diag_error(d, (diag_place){.file = out_path},
+                           "already exists; casepack does not overwrite it without --force "
+                           "(or choose another name with -o)");
+            else if (err) {
+                diag_error(d, (diag_place){.file = out_path}, "cannot write (%s): %s", op,
+                           strerror(err));
+                io_error = err;
+            }
+        }
+    }
+    status = diag_error_count(d) ? (io_error ? EXIT_IO : EXIT_INPUT) : EXIT_OK;
+    if (status == EXIT_OK && a.common.strict && diag_count(d) > 0)
+        status = EXIT_INPUT;
+    buf_free(&out);
+    free(out_path);
+    doc_free(t);
+    value_free(data);
+    free(a.data);
+    return cli_finish(d, status);
+}
+
+typedef struct fields_state {
+    buf out;
+    bool json;
+    size_t n;
+    const char *file;
+} fields_state;
+
+static const char *tag_kind_name(tpl_tag_kind k)
+{
+    static const char *const names[] = {
+        [TPL_TAG_VALUE] = "value",     [TPL_TAG_RAW] = "raw",
+        [TPL_TAG_SECTION] = "section", [TPL_TAG_INVERTED] = "inverted",
+        [TPL_TAG_CLOSE] = "close",     [TPL_TAG_PARTIAL] = "partial",
+        [TPL_TAG_COMMENT] = "comment", [TPL_TAG_DELIMS] = "delimiters",
+    };
+    return names[k];
+}
+
+static void fields_one(void *ud, tpl_tag_kind kind, const char *body, const char *path,
+                       const diag_place *w)
+{
+    fields_state *s = ud;
+    if (s->json) {
+        buf_adds(&s->out, s->n ? ",\n  {" : "\n  {");
+        buf_printf(&s->out, "\"kind\": \"%s\", \"tag\": ", tag_kind_name(kind));
+        buf_add_json(&s->out, body, strlen(body));
+        buf_adds(&s->out, ", \"path\": ");
+        if (path)
+            buf_add_json(&s->out, path, strlen(path));
+        else
+            buf_adds(&s->out, "null");
+        if (w->part) {
+            buf_adds(&s->out, ", \"part\": ");
+            buf_add_json(&s->out, w->part, strlen(w->part));
+            buf_printf(&s->out, ", \"paragraph\": %u}", w->para);
+        } else {
+            buf_printf(&s->out, ", \"line\": %u, \"column\": %u}", w->line, w->col);
+        }
+    } else {
+        if (w->part)
+            buf_printf(&s->out, "%s:%s:p%u", s->file, w->part, w->para);
+        else
+            buf_printf(&s->out, "%s:%u:%u", s->file, w->line, w->col);
+        buf_printf(&s->out, "\t%s\t%s\t%s\n", tag_kind_name(kind), body, path ? path : "-");
+    }
+    s->n++;
+}
+
+int cmd_fields(int argc, char **argv)
+{
+    render_args a = {0};
+    int status = parse_args(argc, argv, &a, true);
+    free(a.data);
+    if (status >= 0)
+        return status;
+    diag *d = diag_new();
+    int io_error = 0;
+    doc_template *t = doc_compile_file(a.template_path, &a.common.doc, d, &io_error);
+    if (!t)
+        return cli_finish(d, io_error ? EXIT_IO : EXIT_INPUT);
+    fields_state s = {.json = a.json, .file = a.template_path};
+    if (a.json) {
+        buf_adds(&s.out, "{\"template\": ");
+        buf_add_json(&s.out, a.template_path, strlen(a.template_path));
+        buf_adds(&s.out, ", \"tags\": [");
+    }
+    doc_each_tag(t, fields_one, &s);
+    if (a.json)
+        buf_adds(&s.out, s.n ? "\n]}\n" : "]}\n");
+    fwrite(s.out.data ? s.out.data : "", 1, s.out.len, stdout);
+    status = fflush(stdout) == 0 && !ferror(stdout) ? EXIT_OK : EXIT_IO;
+    if (status == EXIT_IO)
+        diag_error(d, (diag_place){0}, "cannot write to standard output: %s", strerror(errno));
+    buf_free(&s.out);
+    doc_free(t);
+    return cli_finish(d, status);
+}
