@@ -608,8 +608,14 @@ bool cite_add_file(cite_library *lib, const char *path, diag *d)
 
     int err = util_read_file(path, &text, lim.max_bytes);
     if (err) {
-        diag_error(d, (diag_place){.file = path}, "cannot read this citation file: %s",
-                   strerror(err));
+        /* A missing file is the installation's or the user's to fix; a
+         * disk that fails to give it is the system's (exit status 3). */
+        if (err == ENOENT || err == EFBIG)
+            diag_error(d, (diag_place){.file = path}, "cannot read this citation file: %s",
+                       strerror(err));
+        else
+            diag_system_error(d, (diag_place){.file = path}, err,
+                              "cannot read this citation file: %s", strerror(err));
         goto cleanup;
     }
     root = load_yaml(text.data ? text.data : "", text.len, path, &lim, d);
@@ -658,8 +664,13 @@ bool cite_add_dir(cite_library *lib, const char *dir, diag *d)
 {
     DIR *dh = opendir(dir);
     if (!dh) {
-        diag_error(d, (diag_place){.file = dir}, "cannot read the citation folder: %s",
-                   strerror(errno));
+        int err = errno;
+        if (err == ENOENT || err == ENOTDIR)
+            diag_error(d, (diag_place){.file = dir}, "cannot read the citation folder: %s",
+                       strerror(err));
+        else
+            diag_system_error(d, (diag_place){.file = dir}, err,
+                              "cannot read the citation folder: %s", strerror(err));
         return false;
     }
     char **names = NULL;

@@ -1,5 +1,6 @@
-/* cmd_render.c: `casepack render` (fill one template) and `casepack fields`
- * (list its tags). Flags only; the work is doc.h's. */
+/* cmd_render.c: `casepack render` (fill one template, optionally checking
+ * the data against a kit first) and `casepack fields` (list its tags).
+ * Flags only; the work is doc.h's and kit.h's. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,9 @@ typedef struct render_args {
     const char **data;
     size_t n_data;
     const char *output;
+    const char *kit;
+    const char **kits, **citations;
+    size_t n_kits, n_citations;
     bool force, json;
 } render_args;
 
@@ -21,6 +25,8 @@ static int parse_args(int argc, char **argv, render_args *a, bool for_fields)
 {
     cli_common_init(&a->common);
     a->data = xcalloc((size_t)argc, sizeof *a->data);
+    a->kits = xcalloc((size_t)argc, sizeof *a->kits);
+    a->citations = xcalloc((size_t)argc, sizeof *a->citations);
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         bool taken;
@@ -34,7 +40,8 @@ static int parse_args(int argc, char **argv, render_args *a, bool for_fields)
             printf("usage: casepack %s\n",
                    for_fields ? "fields TEMPLATE [--json]"
                               : "render TEMPLATE [-d DATA]... [-o OUT] [--force] [--partials DIR] "
-                                "[--delimiters 'L R'] [--locale TAG] [--strict]");
+                                "[--delimiters 'L R'] [--locale TAG] [--strict] [--kit KIT] "
+                                "[--kits DIR] [--citations FILE]");
             return EXIT_OK;
         }
         if (!for_fields && ((val = cli_flag_value("-d", argc, argv, &i, &taken)) || taken ||
@@ -48,6 +55,21 @@ static int parse_args(int argc, char **argv, render_args *a, bool for_fields)
             if (!val)
                 return EXIT_USAGE;
             a->output = val;
+        } else if (!for_fields && ((val = cli_flag_value("--kit", argc, argv, &i, &taken)) ||
+                                   taken)) {
+            if (!val)
+                return EXIT_USAGE;
+            a->kit = val;
+        } else if (!for_fields && ((val = cli_flag_value("--kits", argc, argv, &i, &taken)) ||
+                                   taken)) {
+            if (!val)
+                return EXIT_USAGE;
+            a->kits[a->n_kits++] = val;
+        } else if (!for_fields &&
+                   ((val = cli_flag_value("--citations", argc, argv, &i, &taken)) || taken)) {
+            if (!val)
+                return EXIT_USAGE;
+            a->citations[a->n_citations++] = val;
         } else if (!for_fields && !strcmp(arg, "--force")) {
             a->force = true;
         } else if (for_fields && !strcmp(arg, "--json")) {
@@ -80,24 +102,64 @@ static char *default_output(const char *template_path, const char *ext)
     return *ext ? xasprintf("%.*s.%s", (int)stem, base, ext) : xasprintf("%.*s", (int)stem, base);
 }
 
+static void render_args_free(render_args *a)
+{
+    free(a->data);
+    free(a->kits);
+    free(a->citations);
+}
+
+/* --kit: the kit's defaults go under the data, which must then pass the
+ * kit's schema; its locale is the default after --locale and the data's. */
+static kit *render_kit(const render_args *a, value *data, bool data_ok, diag *d)
+{
+    const char **search = xcalloc(a->n_kits + 1, sizeof *search);
+    size_t ns = cli_kit_search(a->kits, a->n_kits, search);
+    kit *k = kit_find(a->kit, search, ns, d);
+    free(search);
+    if (k && data_ok)
+        cli_kit_data(k, data, d);
+    return k;
+}
+
 int cmd_render(int argc, char **argv)
 {
     render_args a = {0};
     int status = parse_args(argc, argv, &a, false);
     if (status >= 0) {
-        free(a.data);
+        render_args_free(&a);
         return status;
     }
     diag *d = diag_new();
     int io_error = 0, tpl_io = 0;
     value *data = cli_load_data(a.data, a.n_data, &a.common.load, d, &io_error);
+    bool data_ok = diag_error_count(d) == 0;
+    kit *k = a.kit ? render_kit(&a, data, data_ok, d) : NULL;
     doc_template *t = doc_compile_file(a.template_path, &a.common.doc, d, &tpl_io);
     if (tpl_io)
         io_error = tpl_io;
+    /* Only templates that cite pay for reading the library. A partial may
+     * cite too: the library is offered then, but a template whose partials
+     * do not cite must not fail for want of one. */
+    cite_library *lib = NULL;
+    if (t && (doc_uses_citations(t) || a.n_citations)) {
+        lib = cli_load_citations(a.citations, a.n_citations, d);
+    } else if (t && a.common.doc.partials_dir && doc_template_format(t) == DOC_TEXT) {
+        diag *quiet = diag_new();
+        lib = cli_load_citations(NULL, 0, quiet);
+        diag_free(quiet);
+    }
+    /* With a kit, every problem of the data is told before rendering, the
+     * unknown citation keys too, at their places in the data. */
+    if (k && lib && data_ok)
+        cli_check_cite_keys(t, lib, data, d);
     char *out_path = NULL;
     buf out = {0};
     if (diag_error_count(d) == 0) {
         render_options ro = cli_render_options(&a.common);
+        ro.citations = lib;
+        if (!ro.locale && k && k->locale && !value_map_get(data, "locale", 6))
+            ro.locale = k->locale;
         if (doc_render(t, data, &ro, &out, d) && !(a.common.strict && diag_count(d) > 0)) {
             out_path = a.output ? xstrdup(a.output)
                                 : default_output(a.template_path, doc_output_extension(t));
@@ -114,6 +176,13 @@ int cmd_render(int argc, char **argv)
                            strerror(err));
                 io_error = err;
             }
+        } else if (diag_system_errno(d)) {
+            /* The system failed us while building the document (the message
+             * above says where): not the template's fault, and no file. */
+            io_error = diag_system_errno(d);
+            out_path = a.output ? xstrdup(a.output)
+                                : default_output(a.template_path, doc_output_extension(t));
+            diag_error(d, (diag_place){.file = out_path}, "not written: %s", strerror(io_error));
         }
     }
     status = diag_error_count(d) ? (io_error ? EXIT_IO : EXIT_INPUT) : EXIT_OK;
@@ -122,8 +191,10 @@ int cmd_render(int argc, char **argv)
     buf_free(&out);
     free(out_path);
     doc_free(t);
+    cite_free(lib);
+    kit_free(k);
     value_free(data);
-    free(a.data);
+    render_args_free(&a);
     return cli_finish(d, status);
 }
 
@@ -179,7 +250,7 @@ int cmd_fields(int argc, char **argv)
 {
     render_args a = {0};
     int status = parse_args(argc, argv, &a, true);
-    free(a.data);
+    render_args_free(&a);
     if (status >= 0)
         return status;
     diag *d = diag_new();

@@ -1,6 +1,9 @@
 /* doc.c: the library API over every template format. Picks the adapter by
  * extension, compiles once, and renders records; owns partial loading for
- * text templates (a folder the user named, nothing outside it). */
+ * text templates (a folder the user named, nothing outside it), and the
+ * citations of one rendered document: which entries it cites in order of
+ * first use, their pinpoints, the warnings for entries not verified, and the
+ * list {{#authorities}} walks. */
 #include "doc.h"
 
 #include <errno.h>
@@ -32,6 +35,7 @@ struct doc_template {
     tpl_program *text;
     docx_template *docx;
     odt_template *odt;
+    bool cites;           /* a cite or authorities tag: doc_uses_citations */
     pthread_mutex_t lock; /* guards the partial cache: renders may run in parallel */
     partial_entry *partials;
     size_t n_partials, cap_partials;
@@ -95,6 +99,15 @@ static doc_template *doc_alloc(doc_format fmt, const char *name, const doc_optio
     return t;
 }
 
+static void note_citing_tag(void *ud, tpl_tag_kind kind, const char *body, const char *path,
+                            const diag_place *where)
+{
+    (void)path;
+    (void)where;
+    if (tpl_tag_cites(kind, body, strlen(body)))
+        *(bool *)ud = true;
+}
+
 doc_template *doc_compile_memory(const char *bytes, size_t n, doc_format fmt, const char *name,
                                  const doc_options *opt, diag *d)
 {
@@ -139,6 +152,7 @@ doc_template *doc_compile_memory(const char *bytes, size_t n, doc_format fmt, co
         doc_free(t);
         return NULL;
     }
+    doc_each_tag(t, note_citing_tag, &t->cites);
     return t;
 }
 
@@ -267,8 +281,238 @@ static const tpl_program *doc_partial(void *ud, const char *name, const char *in
     return prog;
 }
 
-bool doc_render(const doc_template *t, const value *data, const render_options *opt, buf *out,
-                diag *d)
+/* ---- citations ---------------------------------------------------------- */
+
+typedef struct cite_use {
+    const cite_entry *entry;
+    char **pins; /* distinct pinpoint arguments in order of use: owned */
+    size_t n_pins, cap_pins;
+    bool warned; /* its status warning was given in this pass */
+} cite_use;
+
+/* What one render of one document cites. It lives on doc_render's stack, so
+ * many threads may render one template at once. */
+typedef struct cite_tracker {
+    const cite_library *lib;
+    cite_use *uses; /* in order of first use */
+    size_t n_uses, cap_uses;
+    value *list; /* the authorities as last built; NULL when out of date */
+    value **old; /* lists handed out before a change: a section may be walking one */
+    size_t n_old, cap_old;
+    bool listed;       /* the authorities were read in this pass */
+    bool listed_early; /* ... and a citation changed them afterwards */
+} cite_tracker;
+
+static void tracker_changed(cite_tracker *ct)
+{
+    if (ct->list) {
+        if (ct->n_old == ct->cap_old) {
+            ct->cap_old = ct->cap_old ? ct->cap_old * 2 : 4;
+            ct->old = xrealloc(ct->old, ct->cap_old * sizeof *ct->old);
+        }
+        ct->old[ct->n_old++] = ct->list;
+        ct->list = NULL;
+    }
+    if (ct->listed)
+        ct->listed_early = true;
+}
+
+/* Levenshtein distance, capped: keys past 63 bytes are never "close". */
+static size_t key_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 63 || lb > 63)
+        return SIZE_MAX;
+    size_t row[64];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t corner = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best = corner + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            corner = up;
+        }
+    }
+    return row[lb];
+}
+
+const char *doc_cite_suggestion(const cite_library *lib, const char *key)
+{
+    const char *best = NULL;
+    size_t best_d = 3, n = cite_count(lib);
+    for (size_t i = 0; i < n; i++) {
+        const char *k = cite_key_at(lib, i);
+        if (strcasecmp(k, key) == 0)
+            return k;
+        size_t dist = key_distance(k, key);
+        if (dist < best_d && dist * 3 <= strlen(key)) {
+            best_d = dist;
+            best = k;
+        }
+    }
+    return best;
+}
+
+static void report_unknown(const cite_tracker *ct, const render_cite *c, diag *d)
+{
+    const char *tag = diag_quote(c->tag, strlen(c->tag));
+    buf why = {0};
+    if (c->from && c->from->line)
+        buf_printf(&why, "the value at %s:%u:%u", c->from->file ? c->from->file : "data",
+                   (unsigned)c->from->line, (unsigned)c->from->col);
+    const char *near = doc_cite_suggestion(ct->lib, c->key);
+    if (near)
+        buf_printf(&why, "%sdid you mean \"%s\"?", why.len ? "; " : "", near);
+    if (why.len) {
+        buf wrapped = {0};
+        buf_printf(&wrapped, " (%s)", why.data);
+        buf_free(&why);
+        why = wrapped;
+    }
+    diag_error(d, *c->where, "%s: unknown citation \"%s\"%s; `casepack cite list` shows the keys",
+               tag, diag_quote(c->key, strlen(c->key)), why.data ? why.data : "");
+    buf_free(&why);
+}
+
+static bool tracker_cite(void *ud, const render_cite *c, buf *text, diag *d)
+{
+    cite_tracker *ct = ud;
+    if (!ct->lib) {
+        diag_error(d, *c->where, "%s: no citation library is loaded here, so \"%s\" cannot be "
+                                 "looked up",
+                   diag_quote(c->tag, strlen(c->tag)), diag_quote(c->key, strlen(c->key)));
+        return false;
+    }
+    const cite_entry *e = cite_find(ct->lib, c->key, c->locale);
+    if (!e) {
+        report_unknown(ct, c, d);
+        return false;
+    }
+    cite_use *u = NULL;
+    for (size_t i = 0; i < ct->n_uses && !u; i++)
+        if (strcmp(ct->uses[i].entry->key, e->key) == 0)
+            u = &ct->uses[i];
+    if (!u) {
+        if (ct->n_uses == ct->cap_uses) {
+            ct->cap_uses = ct->cap_uses ? ct->cap_uses * 2 : 8;
+            ct->uses = xrealloc(ct->uses, ct->cap_uses * sizeof *ct->uses);
+        }
+        u = &ct->uses[ct->n_uses++];
+        memset(u, 0, sizeof *u);
+        u->entry = e;
+        tracker_changed(ct);
+    }
+    if (c->pinpoint) {
+        bool seen = false;
+        for (size_t i = 0; i < u->n_pins && !seen; i++)
+            seen = strcmp(u->pins[i], c->pinpoint) == 0;
+        if (!seen) {
+            if (u->n_pins == u->cap_pins) {
+                u->cap_pins = u->cap_pins ? u->cap_pins * 2 : 4;
+                u->pins = xrealloc(u->pins, u->cap_pins * sizeof *u->pins);
+            }
+            u->pins[u->n_pins++] = xstrdup(c->pinpoint);
+            tracker_changed(ct);
+        }
+    }
+    if (!u->warned && e->status != CITE_VERIFIED) {
+        u->warned = true;
+        diag_warning(d, *c->where,
+                     "citation \"%s\" is %s: check it against the official text before filing",
+                     e->key, e->status == CITE_PARTLY ? "only partly verified" : "unverified");
+    }
+    buf_adds(text, e->short_form);
+    if (c->pinpoint) {
+        buf_adds(text, ", ");
+        buf_adds(text, c->pinpoint);
+    }
+    return true;
+}
+
+static void item_add(value *item, const char *key, const char *text)
+{
+    value_map_add(item, key, strlen(key), value_new_string(text, strlen(text)));
+}
+
+/* Every field is there, "" when the entry lacks it: inside the section a
+ * missing name would otherwise be looked up in the case data around it. */
+static value *authority_item(const cite_use *u)
+{
+    const cite_entry *e = u->entry;
+    value *item = value_new(VALUE_MAP, NULL, 0, 0);
+    item_add(item, "key", e->key);
+    item_add(item, "short", e->short_form);
+    item_add(item, "title", e->title);
+    item_add(item, "kind", e->kind);
+    item_add(item, "pinpoint", e->pinpoint);
+    value *pins = value_new(VALUE_LIST, NULL, 0, 0);
+    for (size_t i = 0; i < u->n_pins; i++)
+        value_list_push(pins, value_new_string(u->pins[i], strlen(u->pins[i])));
+    value_map_add(item, "pinpoints", 9, pins);
+    item_add(item, "date", e->date);
+    item_add(item, "source", e->url);
+    item_add(item, "source_note", e->source_note);
+    item_add(item, "status", cite_status_name(e->status));
+    item_add(item, "summary", e->summary);
+    return item;
+}
+
+static const value *tracker_authorities(void *ud)
+{
+    cite_tracker *ct = ud;
+    ct->listed = true;
+    if (!ct->list) {
+        ct->list = value_new(VALUE_LIST, NULL, 0, 0);
+        for (size_t i = 0; i < ct->n_uses; i++)
+            value_list_push(ct->list, authority_item(&ct->uses[i]));
+    }
+    return ct->list;
+}
+
+/* A second pass starts knowing every citation and pinpoint of the first, in
+ * the first's order, which the second then meets again unchanged. */
+static void tracker_restart(cite_tracker *ct)
+{
+    for (size_t i = 0; i < ct->n_uses; i++)
+        ct->uses[i].warned = false;
+    for (size_t i = 0; i < ct->n_old; i++)
+        value_free(ct->old[i]);
+    ct->n_old = 0;
+    ct->listed = ct->listed_early = false;
+}
+
+static void tracker_release(cite_tracker *ct)
+{
+    for (size_t i = 0; i < ct->n_uses; i++) {
+        for (size_t k = 0; k < ct->uses[i].n_pins; k++)
+            free(ct->uses[i].pins[k]);
+        free(ct->uses[i].pins);
+    }
+    free(ct->uses);
+    for (size_t i = 0; i < ct->n_old; i++)
+        value_free(ct->old[i]);
+    free(ct->old);
+    value_free(ct->list);
+}
+
+bool doc_uses_citations(const doc_template *t)
+{
+    return t->cites;
+}
+
+/* ---- rendering ----------------------------------------------------------- */
+
+/* One pass over the template; piece: a record's share of a merged document
+ * (doc_merge_render) rather than a whole file. */
+static bool render_once(const doc_template *t, const value *data, const render_options *opt,
+                        buf *out, diag *d, bool piece)
 {
     render_options o = *opt;
     o.partial = doc_partial;
@@ -283,10 +527,55 @@ bool doc_render(const doc_template *t, const value *data, const render_options *
         /* A text partial spliced into XML would become markup: documents get
          * no partials until the clause-library form exists. */
         o.partial = NULL;
+        if (piece)
+            return t->docx && docx_merge_render(t->docx, data, &o, out, d);
         return t->docx ? docx_render(t->docx, data, &o, out, d)
                        : odt_render(t->odt, data, &o, out, d);
     }
     return false;
+}
+
+static bool render_cited(const doc_template *t, const value *data, const render_options *opt,
+                         buf *out, diag *d, bool piece)
+{
+    cite_tracker ct;
+    memset(&ct, 0, sizeof ct);
+    ct.lib = opt->citations;
+    render_options o = *opt;
+    o.cite = tracker_cite;
+    o.authorities = tracker_authorities;
+    o.cite_ud = &ct;
+    /* Text partials are compiled as they are met, and may cite. */
+    if (!t->cites && !(t->fmt == DOC_TEXT && t->partials_dir)) {
+        bool ok = render_once(t, data, &o, out, d, piece);
+        tracker_release(&ct);
+        return ok;
+    }
+    size_t start = out->len;
+    diag *pass = diag_new();
+    bool ok = render_once(t, data, &o, out, pass, piece);
+    if (ct.listed_early) {
+        /* The authorities stood before a citation they must list (a table of
+         * authorities at the top): render again, every citation known from
+         * the start. Only then does a document cost two renders. */
+        out->len = start;
+        if (out->data)
+            out->data[start] = '\0';
+        diag_free(pass);
+        pass = diag_new();
+        tracker_restart(&ct);
+        ok = render_once(t, data, &o, out, pass, piece);
+    }
+    diag_take(d, pass);
+    diag_free(pass);
+    tracker_release(&ct);
+    return ok;
+}
+
+bool doc_render(const doc_template *t, const value *data, const render_options *opt, buf *out,
+                diag *d)
+{
+    return render_cited(t, data, opt, out, d, false);
 }
 
 void doc_each_tag(const doc_template *t, tpl_tag_fn fn, void *ud)
@@ -297,4 +586,51 @@ void doc_each_tag(const doc_template *t, tpl_tag_fn fn, void *ud)
         docx_each_tag(t->docx, fn, ud);
     else if (t->odt)
         odt_each_tag(t->odt, fn, ud);
+}
+
+/* ---- merged documents ---------------------------------------------------- */
+
+struct doc_merger {
+    docx_merger *docx;
+};
+
+doc_merger *doc_merge_new(const doc_template *t, diag *d)
+{
+    if (t->fmt != DOC_DOCX) {
+        diag_error(d, (diag_place){.file = t->file},
+                   "--merge needs a .docx template: records are merged into one Word document "
+                   "(convert this template in Word or LibreOffice, or write each record to its "
+                   "own file with -o DIR)");
+        return NULL;
+    }
+    docx_merger *dm = docx_merge_new(t->docx, d);
+    if (!dm)
+        return NULL;
+    doc_merger *m = xcalloc(1, sizeof *m);
+    m->docx = dm;
+    return m;
+}
+
+bool doc_merge_render(const doc_template *t, const value *data, const render_options *opt,
+                      buf *piece, diag *d)
+{
+    return render_cited(t, data, opt, piece, d, true);
+}
+
+void doc_merge_add(doc_merger *m, buf *piece)
+{
+    docx_merge_add(m->docx, piece);
+}
+
+bool doc_merge_finish(doc_merger *m, buf *out, diag *d)
+{
+    return docx_merge_finish(m->docx, out, d);
+}
+
+void doc_merge_free(doc_merger *m)
+{
+    if (!m)
+        return;
+    docx_merge_free(m->docx);
+    free(m);
 }

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "cite.h"
 #include "diag.h"
 #include "render.h"
 #include "tpl.h"
@@ -55,13 +56,46 @@ doc_format doc_template_format(const doc_template *t);
 const char *doc_output_extension(const doc_template *t);
 
 /* Renders data through t into out (appended): the whole output file.
- * opt->value and opt->partial are set by the template itself; strict and
- * locale are honoured. Thread-safe for one template and many renders.
- * Returns true, or false with every error in d. */
+ * opt->value, opt->partial and the cite callbacks are set by the template
+ * itself; strict, locale and citations are honoured. {{cite}} looks keys up
+ * in opt->citations (an unknown key is an error, an entry not verified a
+ * warning once per key); {{#authorities}} lists what the document cites, in
+ * order of first use, wherever it stands: when it stands before a citation
+ * it must list, the document is rendered a second time. Thread-safe for one
+ * template and many renders. Returns true, or false with every error in d. */
 bool doc_render(const doc_template *t, const value *data, const render_options *opt, buf *out,
                 diag *d);
 
+/* True when t has a {{cite}} or authorities tag, so that rendering it needs
+ * a citation library: callers load one only then, and plain renders stay
+ * fast. Text partials are not looked into (they are read as they are met);
+ * a text template with a partials folder may want the library too. */
+bool doc_uses_citations(const doc_template *t);
+
+/* A key of lib close to key (other letter case, or a letter or two off),
+ * for a "did you mean"; NULL when there is none. Borrowed from lib. */
+const char *doc_cite_suggestion(const cite_library *lib, const char *key);
+
 /* Every tag with its place, for `casepack fields`. */
 void doc_each_tag(const doc_template *t, tpl_tag_fn fn, void *ud);
+
+/* Merged documents (casepack batch --merge): many records in one DOCX or
+ * ODT, each starting on a new page with its numbered lists restarted and its
+ * own headers and footers. Records are rendered into pieces (in parallel,
+ * like doc_render) and added to the merger in record order. */
+typedef struct doc_merger doc_merger;
+
+/* NULL with the reason in d when t's format cannot be merged (text, flat ODT). */
+doc_merger *doc_merge_new(const doc_template *t, diag *d);
+/* Renders one record's piece into piece (appended). Thread-safe like
+ * doc_render. */
+bool doc_merge_render(const doc_template *t, const value *data, const render_options *opt,
+                      buf *piece, diag *d);
+/* Adds the next record's piece; takes its bytes (piece is left empty). */
+void doc_merge_add(doc_merger *m, buf *piece);
+/* The merged document, the whole file, into out (appended). False with the
+ * reason in d when nothing was added. */
+bool doc_merge_finish(doc_merger *m, buf *out, diag *d);
+void doc_merge_free(doc_merger *m); /* NULL is a no-op */
 
 #endif

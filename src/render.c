@@ -2,7 +2,9 @@
  * over ops with an explicit stack of contexts and of frames (sections being
  * repeated, partials being rendered), so neither deep templates nor deep
  * partials recurse in C. Owns name resolution, @-names, the application of
- * filters, and the HTML-escaping text sink. All state lives in one render
+ * filters, and the HTML-escaping text sink. Citations are the caller's: a
+ * {{cite}} asks render_options.cite for its text, `authorities` asks
+ * render_options.authorities for its list. All state lives in one render
  * call: a program may be rendered by many threads at once. */
 #include "render.h"
 
@@ -124,10 +126,13 @@ static const value *resolve(const render_state *st, const tpl_path *path, value 
     case TPL_PATH_INDEX:
     case TPL_PATH_NUMBER: {
         const frame *f = innermost_list(st);
-        if (!f)
+        /* Outside every list section, a batch's record is the item: its
+         * place among the records answers. */
+        if (!f && !st->opt->record_number)
             return NULL;
+        size_t i = f ? f->i : st->opt->record_number - 1;
         char num[32];
-        int len = snprintf(num, sizeof num, "%zu", f->i + (path->kind == TPL_PATH_NUMBER));
+        int len = snprintf(num, sizeof num, "%zu", i + (path->kind == TPL_PATH_NUMBER));
         return *owned = value_new_number(num, (size_t)len);
     }
     case TPL_PATH_FIRST:
@@ -138,6 +143,8 @@ static const value *resolve(const render_state *st, const tpl_path *path, value 
         bool b = path->kind == TPL_PATH_FIRST ? f->i == 0 : f->i + 1 == f->list->len;
         return *owned = value_new_bool(b);
     }
+    case TPL_PATH_AUTHORITIES:
+        return st->opt->authorities ? st->opt->authorities(st->opt->cite_ud) : NULL;
     }
     return NULL;
 }
@@ -160,6 +167,10 @@ static void report_missing(render_state *st, const tpl_path *path, const diag_pl
                    "\"%s\" is missing from the data%s: add it, or give the tag a fallback with "
                    "| default \"...\"",
                    diag_quote(path->text, strlen(path->text)), entry);
+    else if (path->kind == TPL_PATH_AUTHORITIES)
+        diag_error(st->d, *where,
+                   "\"authorities\" lists the citations a document uses, and no citation "
+                   "library is loaded here");
     else if (path->kind != TPL_PATH_DOT)
         diag_error(st->d, *where,
                    "\"%s\" has a value only inside a section over a list: move the tag into one",
@@ -243,6 +254,77 @@ static void warn_container(render_state *st, const tpl_op *op, const value *v)
                      name, name);
 }
 
+/* The value of a cite argument: a literal, or what its path holds. */
+static const value *arg_value(render_state *st, const tpl_arg *a, const tpl_op *op,
+                              value **owned)
+{
+    *owned = NULL;
+    if (a->literal)
+        return a->literal;
+    const value *v = resolve(st, &a->path, owned);
+    if ((!v || v->kind == VALUE_NULL) && st->opt->strict)
+        report_missing(st, &a->path, &op->where);
+    return v;
+}
+
+/* {{cite KEY [PINPOINT]}}: the citation callback gives the text (and
+ * records the use), the sink writes it like a value. A key path that holds
+ * nothing renders nothing, as a missing value does. */
+static void cite_op(render_state *st, const tpl_op *op, buf *out)
+{
+    value *key_owned = NULL, *pin_owned = NULL;
+    const value *key = arg_value(st, &op->args[0], op, &key_owned);
+    const char *pinpoint = NULL;
+    buf text = {0};
+    if (op->n_args > 1) {
+        const value *pin = arg_value(st, &op->args[1], op, &pin_owned);
+        size_t n;
+        const char *s = value_text(pin, &n);
+        if (pin && (pin->kind == VALUE_LIST || pin->kind == VALUE_MAP)) {
+            diag_error(st->d, op->where,
+                       "%s: the pinpoint \"%s\" holds %s, not text such as \"para. 203\"",
+                       diag_quote(op->tag, strlen(op->tag)),
+                       diag_quote(op->args[1].path.text, strlen(op->args[1].path.text)),
+                       pin->kind == VALUE_LIST ? "a list" : "a map");
+            goto done;
+        }
+        if (n)
+            pinpoint = s;
+    }
+    size_t n;
+    const char *k = value_text(key, &n);
+    if (key && (key->kind == VALUE_LIST || key->kind == VALUE_MAP)) {
+        diag_error(st->d, op->where,
+                   "%s: \"%s\" holds %s, not a citation key: name the field that holds the key "
+                   "itself",
+                   diag_quote(op->tag, strlen(op->tag)),
+                   diag_quote(op->args[0].path.text, strlen(op->args[0].path.text)),
+                   key->kind == VALUE_LIST ? "a list" : "a map");
+        goto done;
+    }
+    if (n == 0)
+        goto done;
+    if (!st->opt->cite) {
+        diag_error(st->d, op->where,
+                   "%s: no citation library is loaded here, so \"%s\" cannot be looked up",
+                   diag_quote(op->tag, strlen(op->tag)), diag_quote(k, n));
+        goto done;
+    }
+    render_cite c = {.key = k,
+                     .pinpoint = pinpoint,
+                     .locale = st->locale,
+                     .tag = op->tag,
+                     .where = &op->where,
+                     .from = op->args[0].literal ? NULL : key};
+    if (st->opt->cite(st->opt->cite_ud, &c, &text, st->d))
+        st->sink(st->sink_ud, out, text.data ? text.data : "", text.len, op->ctx, op->escape,
+                 &op->where, st->d);
+done:
+    buf_free(&text);
+    value_free(key_owned);
+    value_free(pin_owned);
+}
+
 /* A partial that failed to compile has said why once; the loader keeps
  * answering NULL for it, which must not then read as "not found". */
 static void remember_broken(render_state *st, const char *name)
@@ -309,7 +391,10 @@ bool render_program(const tpl_program *p, const value *data, const render_option
         const value *v;
         switch (op->kind) {
         case TPL_OP_STATIC:
-            buf_add(out, prog->chunks + op->off, op->len);
+            if (opt->static_chunk && prog == p)
+                opt->static_chunk(opt->static_ud, out, pc);
+            else
+                buf_add(out, prog->chunks + op->off, op->len);
             pc++;
             break;
         case TPL_OP_VALUE: {
@@ -323,6 +408,10 @@ bool render_program(const tpl_program *p, const value *data, const render_option
             pc++;
             break;
         }
+        case TPL_OP_CITE:
+            cite_op(&st, op, out);
+            pc++;
+            break;
         case TPL_OP_SECTION:
             /* Not an error under --strict when missing: {{#spouse}}…{{/spouse}}
              * is how a template says "if there is one". */

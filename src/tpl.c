@@ -286,13 +286,18 @@ static void path_free(tpl_path *p)
     memset(p, 0, sizeof *p);
 }
 
+static void args_free(tpl_arg *args, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        value_free(args[i].literal);
+        path_free(&args[i].path);
+    }
+    free(args);
+}
+
 static void call_free(tpl_call *c)
 {
-    for (size_t i = 0; i < c->n_args; i++) {
-        value_free(c->args[i].literal);
-        path_free(&c->args[i].path);
-    }
-    free(c->args);
+    args_free(c->args, c->n_args);
 }
 
 static void parsed_free(parsed_tag *t)
@@ -314,6 +319,10 @@ static bool path_parse(const char *s, size_t n, tpl_path *out, parsed_tag *t)
     out->text = xstrndup(s, n);
     if (n == 1 && s[0] == '.') {
         out->kind = TPL_PATH_DOT;
+        return true;
+    }
+    if (n == 11 && memcmp(s, "authorities", 11) == 0) {
+        out->kind = TPL_PATH_AUTHORITIES;
         return true;
     }
     if (s[0] == '@') {
@@ -527,6 +536,53 @@ static void tag_parse(const char *s, size_t n, parsed_tag *t)
     }
 }
 
+/* {{cite KEY}} and {{cite KEY PINPOINT}}: the word cite, a blank, then the
+ * arguments. {{cite}} and {{cite | upper}} still name a data field. */
+static bool is_cite(const char *s, size_t n)
+{
+    if (n <= 4 || memcmp(s, "cite", 4) != 0 || !space_at(s, n, 4))
+        return false;
+    size_t i = skip_space(s, n, 4);
+    return i < n && s[i] != '|';
+}
+
+#define CITE_USAGE                                                                           \
+    "write a citation key and, if you like, a pinpoint, as in {{cite \"RC51-33\"}}, "        \
+    "{{cite ground.key}} or {{cite \"HB-195-205\" \"para. 203\"}}"
+
+/* Parses the arguments of a cite tag (s starts with "cite "). The key and
+ * the pinpoint are each a quoted text or a data path; a number is a key as
+ * written. */
+static void cite_parse(const char *s, size_t n, parsed_tag *t, tpl_call *args)
+{
+    memset(t, 0, sizeof *t);
+    memset(args, 0, sizeof *args);
+    size_t i = 4;
+    if (!args_parse(s, n, &i, args, t))
+        return;
+    if (i < n) {
+        parsed_error(t, "a citation takes no filters: " CITE_USAGE);
+        return;
+    }
+    if (args->n_args == 0 || args->n_args > 2) {
+        parsed_error(t, "a citation takes a key and at most one pinpoint, not %zu "
+                        "arguments: " CITE_USAGE,
+                     args->n_args);
+        return;
+    }
+    const value *key = args->args[0].literal;
+    if (key && key->len == 0)
+        parsed_error(t, "the citation key is empty: " CITE_USAGE);
+}
+
+static size_t name_end(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && !space_at(s, n, i) && s[i] != '|')
+        i++;
+    return i;
+}
+
 static char sigil_of(tpl_tag_kind kind)
 {
     switch (kind) {
@@ -558,6 +614,19 @@ static void strip_sigil(tpl_tag_kind kind, const char **s, size_t *n)
         (*n)--;
     }
     trim(s, n);
+}
+
+bool tpl_tag_cites(tpl_tag_kind kind, const char *body, size_t n)
+{
+    const char *s = body;
+    size_t len = n;
+    if (kind != TPL_TAG_VALUE && kind != TPL_TAG_RAW && kind != TPL_TAG_SECTION &&
+        kind != TPL_TAG_INVERTED)
+        return false;
+    strip_sigil(kind, &s, &len);
+    if ((kind == TPL_TAG_VALUE || kind == TPL_TAG_RAW) && is_cite(s, len))
+        return true;
+    return name_end(s, len) == 11 && memcmp(s, "authorities", 11) == 0;
 }
 
 /* The key of a body with any sigil of a section, inverted or closing tag.
@@ -668,6 +737,7 @@ void tpl_free(tpl_program *p)
         free(op->calls);
         free(op->name);
         free(op->indent);
+        args_free(op->args, op->n_args);
         free(op->tag);
     }
     free(p->ops);
@@ -895,6 +965,38 @@ static void tag_record(tpl_program *p, tpl_tag_kind kind, const char *body, size
     r->where = where;
 }
 
+/* Builds the op of a {{cite}} tag (s: its body without sigil). Takes *tag
+ * into the op. Returns the data path the key is read from, for
+ * tpl_each_tag, or NULL (a literal key, or errors). */
+static const char *cite_tag(tpl_builder *b, tpl_tag_kind kind, const char *s, size_t n,
+                            diag_place where, uint32_t ctx, char **tag)
+{
+    parsed_tag t;
+    tpl_call args;
+    cite_parse(s, n, &t, &args);
+    for (size_t i = 0; i < t.n_errs; i++)
+        tag_error(b, where, *tag, t.errs[i]);
+    const char *path = NULL;
+    if (t.bad) {
+        args_free(args.args, args.n_args);
+    } else {
+        size_t at = op_push(b->p, TPL_OP_CITE);
+        tpl_op *op = &b->p->ops[at];
+        op->escape = kind == TPL_TAG_VALUE;
+        op->ctx = ctx;
+        op->where = where;
+        op->tag = *tag;
+        *tag = NULL;
+        op->args = args.args;
+        op->n_args = args.n_args;
+        const tpl_path *kp = &op->args[0].path;
+        if (!op->args[0].literal && (kp->kind == TPL_PATH_NAMES || kp->kind == TPL_PATH_DOT))
+            path = kp->text;
+    }
+    parsed_free(&t);
+    return path;
+}
+
 /* tpl_builder_tag, plus the indent of a standalone partial tag (text mode). */
 static void builder_tag(tpl_builder *b, tpl_tag_kind kind, const char *body, size_t n,
                         diag_place where, uint32_t ctx, const char *indent, size_t indent_n)
@@ -943,11 +1045,25 @@ static void builder_tag(tpl_builder *b, tpl_tag_kind kind, const char *body, siz
                   "{{applicant.name}}");
         goto record;
     }
-    tag_parse(s, len, &t);
-    for (size_t i = 0; i < t.n_errs; i++)
-        tag_error(b, where, tag, t.errs[i]);
+    if (is_cite(s, len) && (kind == TPL_TAG_VALUE || kind == TPL_TAG_RAW)) {
+        path = cite_tag(b, kind, s, len, where, ctx, &tag);
+        goto record;
+    }
+    if (is_cite(s, len)) {
+        /* Still opened and closed (by the tag's text), so that the pair
+         * gives these two messages and no others. */
+        tag_error(b, where, tag,
+                  "a citation shows text where it stands; it cannot open or close a section "
+                  "(for the list of citations used, write {{#authorities}}...{{/authorities}})");
+        t.bad = true;
+    } else {
+        tag_parse(s, len, &t);
+        for (size_t i = 0; i < t.n_errs; i++)
+            tag_error(b, where, tag, t.errs[i]);
+    }
     if (t.path.text && t.path.kind != TPL_PATH_INDEX && t.path.kind != TPL_PATH_NUMBER &&
-        t.path.kind != TPL_PATH_FIRST && t.path.kind != TPL_PATH_LAST)
+        t.path.kind != TPL_PATH_FIRST && t.path.kind != TPL_PATH_LAST &&
+        t.path.kind != TPL_PATH_AUTHORITIES)
         path = t.path.text;
     switch (kind) {
     case TPL_TAG_VALUE:
@@ -1134,4 +1250,17 @@ tpl_program *tpl_compile_text(const char *src, size_t n, const char *file, const
     tpl_builder_static(b, src + emitted, n - emitted);
     buf_free(&indented);
     return tpl_builder_finish(b, d);
+}
+
+size_t tpl_op_count(const tpl_program *p)
+{
+    return p->n_ops;
+}
+
+const char *tpl_static_chunk(const tpl_program *p, size_t i, size_t *len)
+{
+    if (i >= p->n_ops || p->ops[i].kind != TPL_OP_STATIC)
+        return NULL;
+    *len = p->ops[i].len;
+    return p->chunks + p->ops[i].off;
 }

@@ -59,6 +59,11 @@ size_t tpl_section_key(const char *body, size_t n, char *out, size_t cap);
 /* True when a closing tag's body closes the section opened by open_body. */
 bool tpl_closes(const char *open_body, size_t open_n, const char *close_body, size_t close_n);
 
+/* True when a tag is about citations: {{cite KEY}}, or a tag on the
+ * reserved name `authorities` (the citations a document uses). The caller
+ * then needs a citation library to render (render_options.citations). */
+bool tpl_tag_cites(tpl_tag_kind kind, const char *body, size_t n);
+
 typedef struct tpl_program tpl_program;
 
 /* Compiles a text template with Mustache's standalone-line rules. indent is
@@ -83,6 +88,12 @@ void tpl_builder_tag(tpl_builder *b, tpl_tag_kind kind, const char *body, size_t
 tpl_program *tpl_builder_finish(tpl_builder *b, diag *d);
 
 void tpl_free(tpl_program *p); /* NULL is a no-op */
+
+/* The ops of a program, for sinks that prepare its static chunks ahead of
+ * rendering (zpart.h): how many, and the static bytes of op i (NULL when op i
+ * is not static). Borrowed from the program. */
+size_t tpl_op_count(const tpl_program *p);
+const char *tpl_static_chunk(const tpl_program *p, size_t i, size_t *len);
 
 /* Every tag of a program for `casepack fields`: calls fn once per tag in
  * source order with its kind, its source text (between delimiters), the data

@@ -20,7 +20,8 @@ typedef enum tpl_path_kind {
     TPL_PATH_INDEX,  /* @index: 0-based, innermost list iteration */
     TPL_PATH_NUMBER, /* @number: 1-based */
     TPL_PATH_FIRST,  /* @first */
-    TPL_PATH_LAST    /* @last */
+    TPL_PATH_LAST,   /* @last */
+    TPL_PATH_AUTHORITIES /* authorities: the citations used so far (render_authorities_fn) */
 } tpl_path_kind;
 
 /* One name of a dotted path, as bytes of tpl_path.text. */
@@ -54,14 +55,15 @@ typedef enum tpl_op_kind {
     TPL_OP_SECTION,  /* jump: the index of its END */
     TPL_OP_INVERTED, /* jump: the index of its END */
     TPL_OP_END,      /* jump: the index of its opener */
-    TPL_OP_PARTIAL   /* name, indent */
+    TPL_OP_PARTIAL,  /* name, indent */
+    TPL_OP_CITE      /* args[0] the key, args[1] the pinpoint if n_args is 2 → the sink */
 } tpl_op_kind;
 
 typedef struct tpl_op {
     tpl_op_kind kind;
-    bool escape;      /* VALUE: false for {{{x}}} and {{&x}} */
+    bool escape;      /* VALUE, CITE: false for {{{x}}} and {{&x}} */
     bool has_default; /* a `default` filter: a missing name is expected, even under --strict */
-    uint32_t ctx;     /* VALUE: the adapter's output context */
+    uint32_t ctx;     /* VALUE, CITE: the adapter's output context */
     size_t off, len;  /* STATIC */
     size_t jump;      /* SECTION, INVERTED, END */
     tpl_path path;    /* VALUE, SECTION, INVERTED */
@@ -69,7 +71,9 @@ typedef struct tpl_op {
     size_t n_calls;
     char *name;       /* PARTIAL: owned */
     char *indent;     /* PARTIAL: the whitespace before a standalone tag, "" inline: owned */
-    char *tag;        /* VALUE, SECTION, INVERTED, PARTIAL: the tag as written, for messages */
+    tpl_arg *args;    /* CITE: a literal or a path each: owned */
+    size_t n_args;
+    char *tag;        /* VALUE, SECTION, INVERTED, PARTIAL, CITE: the tag as written */
     diag_place where; /* file and part point into the program */
 } tpl_op;
 

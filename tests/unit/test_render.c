@@ -537,6 +537,115 @@ static void deep_data_sections_do_not_recurse(void)
     CHECK_STR(render_plain("{{#a}}{{#a}}{{v}}{{/a}}{{/a}}", "{a: {a: {v: two}}}"), "two");
 }
 
+/* ---- citations: the renderer's side of the callbacks -------------------- */
+
+/* Shows what the renderer asked for: key, pinpoint, locale and where the key
+ * came from; "BAD" is an unknown key. */
+static bool fake_cite(void *ud, const render_cite *c, buf *text, diag *d)
+{
+    (void)ud;
+    if (!strcmp(c->key, "BAD")) {
+        diag_error(d, *c->where, "%s: unknown citation \"%s\"", c->tag, c->key);
+        return false;
+    }
+    buf_printf(text, "[%s|%s|%s|%s]", c->key, c->pinpoint ? c->pinpoint : "-", c->locale,
+               c->from ? keep(xasprintf("%u:%u", (unsigned)c->from->line, (unsigned)c->from->col))
+                       : "literal");
+    return true;
+}
+
+static const value *fake_authorities(void *ud)
+{
+    return ud;
+}
+
+static void cites_reach_the_callback_then_the_sink(void)
+{
+    render_options opt = {.cite = fake_cite};
+    result r = run("{{cite \"RC51-33\"}} {{cite g.key \"p. <3>\"}} {{cite k g.pin}} "
+                   "{{{cite \"A&B\"}}} {{cite n}}",
+                   "locale: uk\ng: {key: HB, pin: para 2}\nk: X&Y\nn: 1951\n", opt);
+    CHECK(r.ok);
+    CHECK_STR(r.msgs, "");
+    CHECK_STR(r.out, "[RC51-33|-|uk|literal] [HB|p. &lt;3&gt;|uk|2:10] [X&amp;Y|para 2|uk|3:4] "
+                     "[A&B|-|uk|literal] [1951|-|uk|4:4]");
+}
+
+static void cites_of_nothing_render_nothing_unless_strict(void)
+{
+    render_options opt = {.cite = fake_cite};
+    result r = run("a{{cite missing}}b{{cite e}}c{{cite \"K\" nopin}}d", "e: \"\"", opt);
+    CHECK(r.ok);
+    CHECK_STR(r.out, "abc[K|-|en|literal]d");
+    opt.strict = true;
+    r = run("a{{cite missing}}b{{cite \"K\" nopin}}", "{}", opt);
+    CHECK(!r.ok);
+    CHECK_STR(r.msgs, "t.txt:1:2: \"missing\" is missing from the data: add it, or give the tag "
+                      "a fallback with | default \"...\"\n"
+                      "t.txt:1:19: \"nopin\" is missing from the data: add it, or give the tag "
+                      "a fallback with | default \"...\"");
+}
+
+static void cite_errors_are_reported_and_render_goes_on(void)
+{
+    render_options opt = {.cite = fake_cite};
+    result r = run("{{cite \"BAD\"}}.{{cite l}}.{{cite \"K\" m}}.{{cite \"OK\"}}",
+                   "l: [a]\nm: {x: 1}", opt);
+    CHECK(!r.ok);
+    CHECK_STR(r.out, "...[OK|-|en|literal]");
+    CHECK_STR(r.msgs, "t.txt:1:1: {{cite \"BAD\"}}: unknown citation \"BAD\"\n"
+                      "t.txt:1:16: {{cite l}}: \"l\" holds a list, not a citation key: name the "
+                      "field that holds the key itself\n"
+                      "t.txt:1:27: {{cite \"K\" m}}: the pinpoint \"m\" holds a map, not text "
+                      "such as \"para. 203\"");
+    render_options none = {0};
+    r = run("{{cite \"K\"}}", "{}", none);
+    CHECK(!r.ok);
+    CHECK_STR(r.msgs, "t.txt:1:1: {{cite \"K\"}}: no citation library is loaded here, so \"K\" "
+                      "cannot be looked up");
+}
+
+static void authorities_come_from_the_callback(void)
+{
+    diag *d = diag_new();
+    value *list = data_of("- {key: A, short: \"A & co\"}\n- {key: B, short: Bee}\n", d);
+    CHECK(list != NULL);
+    render_options opt = {.authorities = fake_authorities, .cite_ud = list};
+    /* The data's own "authorities" and "key" do not shadow the list's. */
+    result r = run("{{#authorities}}{{@number}}. {{short}} ({{key}}){{^@last}}; {{/@last}}"
+                   "{{/authorities}} | {{authorities | count}}",
+                   "authorities: mine\nkey: outer", opt);
+    value_free(list);
+    diag_free(d);
+    CHECK(r.ok);
+    CHECK_STR(r.out, "1. A &amp; co (A); 2. Bee (B) | 2");
+    /* Without the callback there are none. */
+    render_options none = {0};
+    r = run("{{#authorities}}x{{/authorities}}{{^authorities}}none{{/authorities}}", "{}", none);
+    CHECK(r.ok);
+    CHECK_STR(r.out, "none");
+}
+
+static void builder_cites_reach_the_sink_with_their_context(void)
+{
+    diag *d = diag_new();
+    tpl_builder *b = tpl_builder_new("letter.docx");
+    diag_place p4 = {.part = "word/document.xml", .para = 4};
+    const char *body = "cite \xe2\x80\x9cRC51-33\xe2\x80\x9d";
+    tpl_builder_tag(b, TPL_TAG_VALUE, body, strlen(body), p4, 5);
+    tpl_program *p = keep_program(tpl_builder_finish(b, d));
+    CHECK(p != NULL);
+    value *data = data_of("{}", d);
+    render_options opt = {.value = recording_sink, .cite = fake_cite};
+    buf out = {0};
+    bool ok = render_program(p, data, &opt, &out, d);
+    value_free(data);
+    const char *got = keep(buf_steal(&out));
+    diag_free(d);
+    CHECK(ok);
+    CHECK_STR(got, "<5e:[RC51-33|-|en|literal]@p4>");
+}
+
 UNIT_MAIN("render", UNIT(values_are_html_escaped_in_text), UNIT(standalone_lines_vanish),
           UNIT(standalone_lines_with_crlf), UNIT(inline_tags_keep_their_line),
           UNIT(partials_take_the_indent_of_their_tag), UNIT(inline_partials_are_not_indented),
@@ -551,4 +660,9 @@ UNIT_MAIN("render", UNIT(values_are_html_escaped_in_text), UNIT(standalone_lines
           UNIT(missing_partials), UNIT(partial_errors_are_reported_once),
           UNIT(recursive_partials_work_within_the_limit), UNIT(partial_depth_is_limited),
           UNIT(builder_programs_reach_the_sink_with_their_context),
-          UNIT(one_program_renders_in_many_threads), UNIT(deep_data_sections_do_not_recurse))
+          UNIT(one_program_renders_in_many_threads), UNIT(deep_data_sections_do_not_recurse),
+          UNIT(cites_reach_the_callback_then_the_sink),
+          UNIT(cites_of_nothing_render_nothing_unless_strict),
+          UNIT(cite_errors_are_reported_and_render_goes_on),
+          UNIT(authorities_come_from_the_callback),
+          UNIT(builder_cites_reach_the_sink_with_their_context))

@@ -431,6 +431,84 @@ static void partial_indent_keeps_columns(void)
               "part.txt:2:3: section \"x\" opened at 2:3 is never closed: add {{/x}}");
 }
 
+/* ---- citations ---------------------------------------------------------- */
+
+static void cite_tags_compile(void)
+{
+    CHECK_STR(errors_of("{{cite \"RC51-33\"}} {{cite ground.key}} {{cite . \"p. 3\"}} "
+                        "{{&cite \xe2\x80\x9cHB-195-205\xe2\x80\x9d \xe2\x80\x9cpara. 203\xe2\x80\x9d}} "
+                        "{{{cite k pin.text}}} {{cite 1951}}"),
+              "");
+    /* A tag that is just {{cite}} names a data field called cite. */
+    CHECK_STR(errors_of("{{cite}} {{ cite | upper }}"), "");
+}
+
+static void cite_tag_errors(void)
+{
+    CHECK_STR(errors_of("{{cite \"A\" \"b\" \"c\"}}"),
+              "t.txt:1:1: {{cite \"A\" \"b\" \"c\"}}: a citation takes a key and at most one "
+              "pinpoint, not 3 arguments: write a citation key and, if you like, a pinpoint, as in "
+              "{{cite \"RC51-33\"}}, {{cite ground.key}} or {{cite \"HB-195-205\" \"para. 203\"}}");
+    CHECK_STR(errors_of("{{cite \"A\" | upper}}"),
+              "t.txt:1:1: {{cite \"A\" | upper}}: a citation takes no filters: write a citation "
+              "key and, if you like, a pinpoint, as in {{cite \"RC51-33\"}}, {{cite ground.key}} "
+              "or {{cite \"HB-195-205\" \"para. 203\"}}");
+    CHECK_STR(errors_of("x {{cite \"\"}}"),
+              "t.txt:1:3: {{cite \"\"}}: the citation key is empty: write a citation key and, if "
+              "you like, a pinpoint, as in {{cite \"RC51-33\"}}, {{cite ground.key}} or "
+              "{{cite \"HB-195-205\" \"para. 203\"}}");
+    CHECK_STR(errors_of("{{cite \"RC51-33}}"),
+              "t.txt:1:1: {{cite \"RC51-33}}: the text \"RC51-33 is never closed: end it with \"");
+    CHECK_STR(errors_of("{{cite a..b}}"),
+              "t.txt:1:1: {{cite a..b}}: \"a..b\" is not a valid name: put one dot between two "
+              "names, as in applicant.name");
+    /* A citation opening a section: one message per tag, nothing else. */
+    CHECK_STR(errors_of("{{#cite \"X\"}}a{{/cite \"X\"}}"),
+              "t.txt:1:1: {{#cite \"X\"}}: a citation shows text where it stands; it cannot "
+              "open or close a section (for the list of citations used, write "
+              "{{#authorities}}...{{/authorities}})\n"
+              "t.txt:1:15: {{/cite \"X\"}}: a citation shows text where it stands; it cannot "
+              "open or close a section (for the list of citations used, write "
+              "{{#authorities}}...{{/authorities}})");
+}
+
+static void cite_tags_in_the_listing(void)
+{
+    const char *src = "{{cite \"K\"}} {{cite g.key \"p\"}} {{cite .}}\n"
+                      "{{#authorities}}{{short}}{{/authorities}} {{authorities | count}}";
+    diag *d = diag_new();
+    tpl_delims dl = tpl_default_delims();
+    tpl_program *p = tpl_compile_text(src, strlen(src), "t.txt", "", &dl, d);
+    CHECK(p != NULL);
+    listing l = {{0}};
+    tpl_each_tag(p, list_one, &l);
+    tpl_free(p);
+    diag_free(d);
+    CHECK_STR(keep(buf_steal(&l.out)), "1:1 value [cite \"K\"] -\n"
+                                       "1:14 value [cite g.key \"p\"] g.key\n"
+                                       "1:33 value [cite .] .\n"
+                                       "2:1 section [#authorities] -\n"
+                                       "2:17 value [short] short\n"
+                                       "2:26 close [/authorities] -\n"
+                                       "2:43 value [authorities | count] -\n");
+}
+
+static void tags_that_cite(void)
+{
+    CHECK(tpl_tag_cites(TPL_TAG_VALUE, "cite \"K\"", 8));
+    CHECK(tpl_tag_cites(TPL_TAG_VALUE, " cite k ", 8));
+    CHECK(tpl_tag_cites(TPL_TAG_RAW, "&cite k", 7));
+    CHECK(tpl_tag_cites(TPL_TAG_SECTION, "#authorities", 12));
+    CHECK(tpl_tag_cites(TPL_TAG_SECTION, "authorities", 11));
+    CHECK(tpl_tag_cites(TPL_TAG_INVERTED, "^ authorities", 13));
+    CHECK(tpl_tag_cites(TPL_TAG_VALUE, "authorities | count", 19));
+    CHECK(!tpl_tag_cites(TPL_TAG_VALUE, "cite", 4));
+    CHECK(!tpl_tag_cites(TPL_TAG_VALUE, "citation", 8));
+    CHECK(!tpl_tag_cites(TPL_TAG_VALUE, "authorities.x", 13));
+    CHECK(!tpl_tag_cites(TPL_TAG_CLOSE, "/authorities", 12));
+    CHECK(!tpl_tag_cites(TPL_TAG_COMMENT, "! cite x", 8));
+}
+
 UNIT_MAIN("tpl", UNIT(scan_kinds_and_bodies), UNIT(scan_set_delimiters),
           UNIT(scan_malformed_delimiters_keep_the_old_ones), UNIT(scan_unclosed_tag),
           UNIT(scan_ampersand_and_braces_with_custom_delimiters), UNIT(parse_delimiter_specs),
@@ -444,4 +522,5 @@ UNIT_MAIN("tpl", UNIT(scan_kinds_and_bodies), UNIT(scan_set_delimiters),
           UNIT(every_error_at_once), UNIT(messages_use_the_delimiters_in_force),
           UNIT(starting_delimiters_are_honoured), UNIT(nesting_is_capped),
           UNIT(builder_errors_name_document_places), UNIT(each_tag_lists_every_tag),
-          UNIT(partial_indent_keeps_columns))
+          UNIT(partial_indent_keeps_columns), UNIT(cite_tags_compile), UNIT(cite_tag_errors),
+          UNIT(cite_tags_in_the_listing), UNIT(tags_that_cite))
