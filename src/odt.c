@@ -14,6 +14,7 @@
 #include <libxml/tree.h>
 
 #include "xmlpart.h"
+#include "zpart.h"
 
 #define TEXT_NS "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 #define OFFICE_NS "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
@@ -160,6 +161,7 @@ const xp_dialect odt_dialect = {
 
 typedef struct odt_entry {
     tpl_program *prog; /* rendered; NULL: copied (or rewritten) */
+    zpart *zp;         /* prog's static chunks, deflated once */
     char *bytes;       /* rewritten once at compile time (the manifest of a .ott) */
     size_t len;
 } odt_entry;
@@ -184,6 +186,7 @@ void odt_free(odt_template *t)
     if (!t)
         return;
     for (size_t i = 0; i < t->n_entries; i++) {
+        zpart_free(t->entries[i].zp);
         tpl_free(t->entries[i].prog);
         free(t->entries[i].bytes);
     }
@@ -262,8 +265,10 @@ static bool odt_compile_entry(odt_template *t, xp_compiler *c, const char *name,
     bool ok = zipio_read(t->zr, (size_t)i, &b, d) &&
               xp_compile_part(c, name, b.data ? b.data : "", b.len, &t->entries[i].prog, d);
     buf_free(&b);
-    if (ok && t->entries[i].prog)
+    if (ok && t->entries[i].prog) {
+        t->entries[i].zp = zpart_new(t->entries[i].prog);
         t->order[t->n_order++] = (size_t)i;
+    }
     return ok;
 }
 
@@ -325,19 +330,14 @@ bool odt_render(const odt_template *t, const value *data, const render_options *
     }
     zipio_writer *w = zipio_writer_new(t->mtime);
     zipio_add(w, "mimetype", ODT_MIME, strlen(ODT_MIME), true, 0);
-    buf part = {0};
     for (size_t i = 0; i < t->n_entries; i++) {
         const odt_entry *e = &t->entries[i];
         const char *name = zipio_name(t->zr, i);
         if (i == t->mimetype) {
             continue;
         } else if (e->prog) {
-            buf_reset(&part);
-            if (!render_program(e->prog, data, &o, &part, d))
+            if (!zpart_render(e->zp, data, &o, w, name, d))
                 ok = false;
-            else if (ok)
-                zipio_add(w, name, part.data ? part.data : "", part.len,
-                          part.len < DOC_STORE_BELOW, DOC_DEFLATE_LEVEL);
         } else if (e->bytes) {
             zipio_add(w, name, e->bytes, e->len, false, DOC_DEFLATE_LEVEL);
         } else {
@@ -347,7 +347,6 @@ bool odt_render(const odt_template *t, const value *data, const render_options *
     if (ok)
         ok = zipio_writer_finish(w, out, d);
     zipio_writer_free(w);
-    buf_free(&part);
     xp_sink_free(&sink);
     return ok;
 }

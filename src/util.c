@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,15 @@ static void out_of_memory(size_t n)
 {
     fprintf(stderr, "casepack: error: out of memory (asked for %zu bytes)\n", n);
     abort();
+}
+
+void util_tune_malloc(void)
+{
+    /* Each rendered package sets up deflate state of a few hundred KiB and
+     * frees it; with glibc's defaults that memory goes back to the kernel
+     * and comes back as fresh zeroed pages for the next document. */
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 128 << 20);
 }
 
 void *xmalloc(size_t n)

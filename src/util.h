@@ -22,6 +22,11 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n); /* always NUL-terminates */
 char *xasprintf(const char *fmt, ...) CP_PRINTF(1, 2);
 
+/* Process-wide allocator policy, set once by main() before any work: keep
+ * freed memory instead of returning it to the kernel after every document
+ * (the cost of page faults was half of a bulk run's time). */
+void util_tune_malloc(void);
+
 /* A growable byte buffer, always NUL-terminated after len. Zero-initialise
  * ({0}) or buf_init; buf_free releases the storage. */
 typedef struct buf {

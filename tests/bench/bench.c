@@ -30,6 +30,13 @@ static long peak_kib(void)
     return ru.ru_maxrss;
 }
 
+static long minor_faults(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_minflt;
+}
+
 static value *str(const char *s)
 {
     return value_new_string(s, strlen(s));
@@ -106,11 +113,14 @@ static int run_render(const char *path, unsigned n)
     /* Records are made one at a time, as a stream delivers them, and only
      * the rendering is timed. */
     double rendering = 0;
+    long faults = 0;
     for (unsigned i = 0; i < n; i++) {
         value *record = make_record(i);
         buf_reset(&out);
         double a = now();
+        long f0 = minor_faults();
         bool ok = doc_render(t, record, &ro, &out, d);
+        faults += minor_faults() - f0;
         rendering += now() - a;
         value_free(record);
         if (!ok) {
@@ -120,9 +130,9 @@ static int run_render(const char *path, unsigned n)
         bytes += out.len;
     }
     printf("render: %u documents in %.3f s: %.0f documents/s, %.1f KiB each, compile %.1f ms, "
-           "peak memory %.1f MiB\n",
+           "peak memory %.1f MiB, %.1f page faults each\n",
            n, rendering, n / rendering, bytes / 1024.0 / n, (t1 - t0) * 1e3,
-           peak_kib() / 1024.0);
+           peak_kib() / 1024.0, (double)faults / n);
     buf_free(&out);
     doc_free(t);
     diag_free(d);
@@ -148,6 +158,7 @@ static int run_baseline(const char *path, unsigned n)
     buf out = {0};
     size_t bytes = 0;
     double t0 = now();
+    long f0 = minor_faults();
     for (unsigned i = 0; i < n; i++) {
         zipio_writer *w = zipio_writer_new((time_t)315532800);
         for (size_t e = 0; e < zipio_count(zr); e++) {
@@ -166,8 +177,9 @@ static int run_baseline(const char *path, unsigned n)
     }
     double t1 = now();
     printf("baseline: %u documents in %.3f s: %.0f documents/s, %.1f KiB each, peak memory %.1f "
-           "MiB\n",
-           n, t1 - t0, n / (t1 - t0), bytes / 1024.0 / n, peak_kib() / 1024.0);
+           "MiB, %.1f page faults each\n",
+           n, t1 - t0, n / (t1 - t0), bytes / 1024.0 / n, peak_kib() / 1024.0,
+           (double)(minor_faults() - f0) / n);
     buf_free(&out);
     buf_free(&xml);
     zipio_close(zr);
@@ -182,6 +194,7 @@ int main(int argc, char **argv)
         return 2;
     }
     unsigned n = (unsigned)strtoul(argv[3], NULL, 10);
+    util_tune_malloc(); /* as casepack's main does */
     if (!strcmp(argv[1], "render"))
         return run_render(argv[2], n);
     if (!strcmp(argv[1], "baseline"))
