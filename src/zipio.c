@@ -35,6 +35,7 @@ typedef struct zipio_entry {
     uint64_t comp_size;
     uint32_t crc;
     int32_t method;       /* ZIP_CM_* */
+    bool encrypted;       /* only in a reader opened with zipio_open_file_password */
     const unsigned char *raw; /* the compressed bytes, inside zipio_reader.raw */
 } zipio_entry;
 
@@ -51,6 +52,10 @@ struct zipio_reader {
      * which reads through (and counts references on) the one source archive
      * and so cannot be shared by renders running in parallel. */
     unsigned char *raw;
+    /* Opened by zipio_open_file_password: encrypted entries are accepted,
+     * read with the password libzip holds as the archive's default. */
+    bool allow_encrypted;
+    bool has_password;
 };
 
 zipio_limits zipio_default_limits(void)
@@ -167,6 +172,7 @@ static bool check_entries(zipio_reader *r, const zipio_limits *lim, diag *d)
 
     entry_reports rep = {.r = r, .d = d};
     uint64_t total = 0, comp_total = 0;
+    size_t locked = 0;
     bool ok = true;
     for (size_t i = 0; i < r->count; i++) {
         zipio_entry *e = &r->entries[i];
@@ -207,10 +213,15 @@ static bool check_entries(zipio_reader *r, const zipio_limits *lim, diag *d)
         }
 
         if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) && st.encryption_method != ZIP_EM_NONE) {
-            entry_problem(&rep, e->name,
-                          "the entry is encrypted; a template must not be protected with a "
-                          "password: remove the password in Word or LibreOffice and save it again");
-            ok = false;
+            e->encrypted = true;
+            locked++;
+            if (!r->allow_encrypted) {
+                entry_problem(&rep, e->name,
+                              "the entry is encrypted; a template must not be protected with a "
+                              "password: remove the password in Word or LibreOffice and save it "
+                              "again");
+                ok = false;
+            }
         }
 
         if (e->size > lim->max_entry_size) {
@@ -238,6 +249,14 @@ static bool check_entries(zipio_reader *r, const zipio_limits *lim, diag *d)
         i += same;
     }
 
+    /* One message for a whole locked package, not one per entry. */
+    if (r->allow_encrypted && !r->has_password && locked) {
+        diag_error(d, (diag_place){.file = r->file},
+                   "the package is encrypted (%zu of its %zu entries); give its password in "
+                   "the environment variable CASEPACK_PASSWORD or with --password-file FILE",
+                   locked, r->count);
+        ok = false;
+    }
     if (rep.found > MAX_ENTRY_REPORTS)
         diag_error(d, (diag_place){.file = r->file},
                    "%zu more problems with entries of this package are not listed",
@@ -267,6 +286,12 @@ static void report_read_error(const zipio_reader *r, const zipio_entry *e, diag 
 {
     diag_place at = entry_place(r, e->name);
     switch (zip_error_code_zip(ze)) {
+    case ZIP_ER_NOPASSWD:
+    case ZIP_ER_WRONGPASSWD:
+        diag_error(d, at,
+                   "the password does not open this entry; check the password given in "
+                   "CASEPACK_PASSWORD or --password-file");
+        break;
     case ZIP_ER_CRC:
         diag_error(d, at,
                    "the entry is damaged (its checksum does not match its contents); " RESAVE);
@@ -304,7 +329,10 @@ static bool keep_raw(zipio_reader *r, diag *d)
         e->raw = r->raw + at;
         if (e->comp_size == 0)
             continue;
-        zip_file_t *zf = zip_fopen_index(r->za, i, ZIP_FL_COMPRESSED);
+        /* Encrypted entries are kept as stored, still encrypted: only
+         * zipio_read needs the password. */
+        zip_file_t *zf =
+            zip_fopen_index(r->za, i, e->encrypted ? ZIP_FL_ENCRYPTED : ZIP_FL_COMPRESSED);
         if (!zf) {
             report_read_error(r, e, d, zip_get_error(r->za));
             ok = false;
@@ -324,9 +352,37 @@ static bool keep_raw(zipio_reader *r, diag *d)
     return ok;
 }
 
-/* Opens the package in bytes[0..n), which the reader takes over. */
+/* A wrong password is refused at open with one message: AES checks it
+ * against two bytes stored with each entry, so opening the first encrypted
+ * entry for reading tells. */
+static bool check_password(zipio_reader *r, diag *d)
+{
+    for (size_t i = 0; i < r->count; i++) {
+        if (!r->entries[i].encrypted)
+            continue;
+        zip_file_t *zf = zip_fopen_index(r->za, i, 0);
+        if (zf) {
+            zip_fclose(zf);
+            return true;
+        }
+        zip_error_t *ze = zip_get_error(r->za);
+        if (zip_error_code_zip(ze) == ZIP_ER_WRONGPASSWD)
+            diag_error(d, (diag_place){.file = r->file},
+                       "the password does not open the package; check the password given in "
+                       "CASEPACK_PASSWORD or --password-file");
+        else
+            report_read_error(r, &r->entries[i], d, ze);
+        return false;
+    }
+    return true;
+}
+
+/* Opens the package in bytes[0..n), which the reader takes over. With
+ * allow_encrypted, encrypted entries are accepted and read with password
+ * (NULL: refused, asking for one). */
 static zipio_reader *open_owned(unsigned char *bytes, size_t n, const char *file,
-                                const zipio_limits *lim, diag *d)
+                                const zipio_limits *lim, bool allow_encrypted,
+                                const char *password, diag *d)
 {
     zipio_limits defaults = zipio_default_limits();
     if (!lim)
@@ -335,6 +391,8 @@ static zipio_reader *open_owned(unsigned char *bytes, size_t n, const char *file
     r->bytes = bytes;
     r->n = n;
     r->file = file ? xstrdup(file) : NULL;
+    r->allow_encrypted = allow_encrypted;
+    r->has_password = password != NULL;
 
     zip_error_t ze;
     zip_error_init(&ze);
@@ -361,7 +419,12 @@ static zipio_reader *open_owned(unsigned char *bytes, size_t n, const char *file
         free(why);
         goto fail;
     }
-    if (!check_entries(r, lim, d) || !keep_raw(r, d))
+    if (password && zip_set_default_password(r->za, password) < 0) {
+        diag_error(d, (diag_place){.file = file}, "cannot use the password: %s",
+                   zip_strerror(r->za));
+        goto fail;
+    }
+    if (!check_entries(r, lim, d) || !keep_raw(r, d) || (password && !check_password(r, d)))
         goto fail;
     zip_error_fini(&ze);
     return r;
@@ -378,10 +441,11 @@ zipio_reader *zipio_open_memory(const void *data, size_t n, const char *file,
     unsigned char *copy = xmalloc(n);
     if (n)
         memcpy(copy, data, n);
-    return open_owned(copy, n, file, lim, d);
+    return open_owned(copy, n, file, lim, false, NULL, d);
 }
 
-zipio_reader *zipio_open_file(const char *path, const zipio_limits *lim, diag *d, int *io_error)
+static zipio_reader *open_file(const char *path, const zipio_limits *lim, bool allow_encrypted,
+                               const char *password, diag *d, int *io_error)
 {
     zipio_limits defaults = zipio_default_limits();
     if (!lim)
@@ -409,7 +473,18 @@ zipio_reader *zipio_open_file(const char *path, const zipio_limits *lim, diag *d
         return NULL;
     }
     size_t n = b.len;
-    return open_owned((unsigned char *)buf_steal(&b), n, path, lim, d);
+    return open_owned((unsigned char *)buf_steal(&b), n, path, lim, allow_encrypted, password, d);
+}
+
+zipio_reader *zipio_open_file(const char *path, const zipio_limits *lim, diag *d, int *io_error)
+{
+    return open_file(path, lim, false, NULL, d, io_error);
+}
+
+zipio_reader *zipio_open_file_password(const char *path, const char *password,
+                                       const zipio_limits *lim, diag *d, int *io_error)
+{
+    return open_file(path, lim, true, password, d, io_error);
 }
 
 void zipio_close(zipio_reader *r)
@@ -517,6 +592,7 @@ struct zipio_writer {
     time_t mtime;
     uint16_t dos_time, dos_date; /* mtime in UTC, as the archive's headers store it */
     diag *problems;              /* from adding entries, reported by zipio_writer_finish */
+    char *password;              /* NULL: entries are not encrypted */
     bool finished;
 };
 
@@ -540,6 +616,15 @@ static void dos_stamp(time_t t, uint16_t *dos_time, uint16_t *dos_date)
     *dos_date = (uint16_t)(((tm.tm_year - 80) << 9) | ((tm.tm_mon + 1) << 5) | tm.tm_mday);
 }
 
+/* The errno behind a libzip error: the system's own when libzip has one,
+ * ENOMEM for its allocation failures, EIO for the rest. */
+static int zip_errno(zip_error_t *ze)
+{
+    if (zip_error_system_type(ze) == ZIP_ET_SYS && zip_error_code_system(ze) > 0)
+        return zip_error_code_system(ze);
+    return zip_error_code_zip(ze) == ZIP_ER_MEMORY ? ENOMEM : EIO;
+}
+
 zipio_writer *zipio_writer_new(time_t mtime)
 {
     zipio_writer *w = xcalloc(1, sizeof *w);
@@ -554,8 +639,8 @@ zipio_writer *zipio_writer_new(time_t mtime)
         w->za = zip_open_from_source(w->out, ZIP_TRUNCATE, &ze);
     }
     if (!w->za)
-        diag_error(w->problems, (diag_place){0}, "cannot start a zip archive: %s",
-                   zip_error_strerror(&ze));
+        diag_system_error(w->problems, (diag_place){0}, zip_errno(&ze),
+                          "cannot start a zip archive: %s", zip_error_strerror(&ze));
     zip_error_fini(&ze);
     return w;
 }
@@ -569,6 +654,7 @@ void zipio_writer_free(zipio_writer *w)
     if (w->out)
         zip_source_free(w->out);
     diag_free(w->problems);
+    free(w->password);
     free(w);
 }
 
@@ -579,8 +665,8 @@ static void writer_problem(zipio_writer *w, const char *name, zip_error_t *ze)
         diag_error(w->problems, at,
                    "internal error: the entry is added twice to the same archive");
     else
-        diag_error(w->problems, at, "cannot add the entry to the archive: %s",
-                   zip_error_strerror(ze));
+        diag_system_error(w->problems, at, zip_errno(ze),
+                          "cannot add the entry to the archive: %s", zip_error_strerror(ze));
 }
 
 /* Adds src (which this takes over) as entry name. method ZIP_CM_DEFAULT
@@ -597,8 +683,32 @@ static void writer_add_source(zipio_writer *w, const char *name, zip_source_t *s
     }
     if ((method != ZIP_CM_DEFAULT &&
          zip_set_file_compression(w->za, (zip_uint64_t)idx, method, (zip_uint32_t)level) < 0) ||
-        zip_file_set_mtime(w->za, (zip_uint64_t)idx, w->mtime, 0) < 0)
+        zip_file_set_mtime(w->za, (zip_uint64_t)idx, w->mtime, 0) < 0 ||
+        (w->password && zip_file_set_encryption(w->za, (zip_uint64_t)idx, ZIP_EM_AES_256,
+                                                w->password) < 0))
         writer_problem(w, name, zip_get_error(w->za));
+}
+
+void zipio_writer_set_password(zipio_writer *w, const char *password)
+{
+    free(w->password);
+    w->password = password ? xstrdup(password) : NULL;
+}
+
+/* Hands owned bytes (from malloc) to libzip, which frees them. */
+static void add_owned(zipio_writer *w, const char *name, void *bytes, size_t n, bool store,
+                      int level)
+{
+    zip_error_t ze;
+    zip_error_init(&ze);
+    zip_source_t *src = zip_source_buffer_create(bytes, n, 1, &ze);
+    if (!src) {
+        free(bytes);
+        writer_problem(w, name, &ze);
+    } else {
+        writer_add_source(w, name, src, store ? ZIP_CM_STORE : ZIP_CM_DEFLATE, store ? 0 : level);
+    }
+    zip_error_fini(&ze);
 }
 
 void zipio_add(zipio_writer *w, const char *name, const void *data, size_t n, bool store,
@@ -611,16 +721,7 @@ void zipio_add(zipio_writer *w, const char *name, const void *data, size_t n, bo
         copy = xmalloc(n);
         memcpy(copy, data, n);
     }
-    zip_error_t ze;
-    zip_error_init(&ze);
-    zip_source_t *src = zip_source_buffer_create(copy, n, 1, &ze);
-    if (!src) {
-        free(copy);
-        writer_problem(w, name, &ze);
-    } else {
-        writer_add_source(w, name, src, store ? ZIP_CM_STORE : ZIP_CM_DEFLATE, store ? 0 : level);
-    }
-    zip_error_fini(&ze);
+    add_owned(w, name, copy, n, store, level);
 }
 
 /* A libzip source serving an entry's compressed bytes with the stat of the
@@ -630,6 +731,8 @@ typedef struct raw_source {
     const zipio_entry *e;
     uint64_t pos;
     zip_error_t error;
+    zipio_entry own;      /* zipio_add_deflated: the entry this source owns */
+    unsigned char *owned; /* and its bytes, freed with the source */
 } raw_source;
 
 static zip_int64_t raw_source_call(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
@@ -666,6 +769,7 @@ static zip_int64_t raw_source_call(void *ud, void *data, zip_uint64_t len, zip_s
         return zip_error_to_data(&s->error, data, len);
     case ZIP_SOURCE_FREE:
         zip_error_fini(&s->error);
+        free(s->owned);
         free(s);
         return 0;
     case ZIP_SOURCE_SUPPORTS:
@@ -678,6 +782,32 @@ static zip_int64_t raw_source_call(void *ud, void *data, zip_uint64_t len, zip_s
     }
 }
 
+void zipio_add_deflated(zipio_writer *w, const char *name, const void *deflated, size_t n,
+                        uint32_t crc, uint64_t size)
+{
+    if (!w->za || w->finished)
+        return;
+    raw_source *s = xcalloc(1, sizeof *s);
+    s->owned = xmalloc(n ? n : 1);
+    if (n)
+        memcpy(s->owned, deflated, n);
+    s->own = (zipio_entry){
+        .size = size, .comp_size = n, .crc = crc, .method = ZIP_CM_DEFLATE, .raw = s->owned};
+    s->e = &s->own;
+    zip_error_init(&s->error);
+    zip_error_t ze;
+    zip_error_init(&ze);
+    zip_source_t *src = zip_source_function_create(raw_source_call, s, &ze);
+    if (!src) {
+        free(s->owned);
+        free(s);
+        writer_problem(w, name, &ze);
+    } else {
+        writer_add_source(w, name, src, ZIP_CM_DEFAULT, 0);
+    }
+    zip_error_fini(&ze);
+}
+
 void zipio_add_copy(zipio_writer *w, zipio_reader *r, size_t i)
 {
     if (!w->za || w->finished)
@@ -688,6 +818,11 @@ void zipio_add_copy(zipio_writer *w, zipio_reader *r, size_t i)
         return;
     }
     const zipio_entry *e = &r->entries[i];
+    if (e->encrypted) {
+        diag_error(w->problems, entry_place(r, e->name),
+                   "internal error: an encrypted entry cannot be copied into another archive");
+        return;
+    }
     zip_error_t ze;
     zip_error_init(&ze);
     zip_source_t *src;
@@ -811,8 +946,11 @@ bool zipio_writer_finish(zipio_writer *w, buf *out, diag *d)
         diag_take(d, w->problems);
         return false;
     }
+    /* The archive is built in memory, so nothing here is the input's fault:
+     * a failure is the system's (memory, a write inside libzip). */
     if (zip_close(w->za) < 0) {
-        diag_error(d, (diag_place){0}, "cannot write the zip archive: %s", zip_strerror(w->za));
+        diag_system_error(d, (diag_place){0}, zip_errno(zip_get_error(w->za)),
+                          "cannot write the zip archive (zip_close): %s", zip_strerror(w->za));
         return false;
     }
     w->za = NULL;
@@ -820,8 +958,9 @@ bool zipio_writer_finish(zipio_writer *w, buf *out, diag *d)
     size_t start = out->len;
     zip_stat_t st;
     if (zip_source_stat(w->out, &st) < 0 || !(st.valid & ZIP_STAT_SIZE) || st.size > SIZE_MAX / 2) {
-        diag_error(d, (diag_place){0}, "cannot write the zip archive: %s",
-                   zip_error_strerror(zip_source_error(w->out)));
+        diag_system_error(d, (diag_place){0}, zip_errno(zip_source_error(w->out)),
+                          "cannot write the zip archive: %s",
+                          zip_error_strerror(zip_source_error(w->out)));
         return false;
     }
     if (st.size == 0) {
@@ -838,8 +977,9 @@ bool zipio_writer_finish(zipio_writer *w, buf *out, diag *d)
         zip_source_close(w->out);
     }
     if (got < 0 || (uint64_t)got != st.size) {
-        diag_error(d, (diag_place){0}, "cannot write the zip archive: %s",
-                   zip_error_strerror(zip_source_error(w->out)));
+        diag_system_error(d, (diag_place){0}, zip_errno(zip_source_error(w->out)),
+                          "cannot write the zip archive: %s",
+                          zip_error_strerror(zip_source_error(w->out)));
         out->data[start] = '\0';
         return false;
     }

@@ -36,6 +36,13 @@ zipio_reader *zipio_open_memory(const void *data, size_t n, const char *file,
                                 const zipio_limits *lim, diag *d);
 /* The same for a file on disk; *io_error gets errno when it cannot be read. */
 zipio_reader *zipio_open_file(const char *path, const zipio_limits *lim, diag *d, int *io_error);
+/* The same for a package casepack wrote, which may be encrypted (`casepack
+ * verify`): encrypted entries are read with password; without one they are
+ * refused with one error asking for it, and a password that does not open
+ * the first encrypted entry is refused at open. All other checks apply.
+ * zipio_add_copy refuses the encrypted entries of such a reader. */
+zipio_reader *zipio_open_file_password(const char *path, const char *password,
+                                       const zipio_limits *lim, diag *d, int *io_error);
 void zipio_close(zipio_reader *r); /* NULL is a no-op */
 
 size_t zipio_count(const zipio_reader *r);
@@ -54,9 +61,17 @@ typedef struct zipio_writer zipio_writer;
  * timestamp (use a fixed value for reproducible output). */
 zipio_writer *zipio_writer_new(time_t mtime);
 void zipio_writer_free(zipio_writer *w); /* NULL is a no-op */
+/* Encrypts every entry added from now on with AES-256 under password
+ * (copied). libzip draws a random salt for each entry, so encrypted archives
+ * differ from run to run. */
+void zipio_writer_set_password(zipio_writer *w, const char *password);
 /* Adds an entry with the given bytes (copied). store = no compression (ODT's
  * mimetype must be stored). level: deflate level 1..9 (0 = libzip's default). */
 void zipio_add(zipio_writer *w, const char *name, const void *data, size_t n, bool store, int level);
+/* Adds an entry whose bytes are already a raw deflate stream (zpart.h),
+ * with the CRC-32 and size of what it inflates to. The bytes are copied. */
+void zipio_add_deflated(zipio_writer *w, const char *name, const void *deflated, size_t n,
+                        uint32_t crc, uint64_t size);
 /* Copies entry i of r as it is, compressed bytes unchanged (no re-deflate).
  * r must outlive zipio_writer_finish. Safe from many threads on one reader:
  * the compressed bytes were taken when the reader was opened. */
