@@ -528,7 +528,8 @@ static bool render_once(const doc_template *t, const value *data, const render_o
          * no partials until the clause-library form exists. */
         o.partial = NULL;
         if (piece)
-            return t->docx && docx_merge_render(t->docx, data, &o, out, d);
+            return t->docx ? docx_merge_render(t->docx, data, &o, out, d)
+                           : odt_merge_render(t->odt, data, &o, out, d);
         return t->docx ? docx_render(t->docx, data, &o, out, d)
                        : odt_render(t->odt, data, &o, out, d);
     }
@@ -592,22 +593,26 @@ void doc_each_tag(const doc_template *t, tpl_tag_fn fn, void *ud)
 
 struct doc_merger {
     docx_merger *docx;
+    odt_merger *odt;
 };
 
 doc_merger *doc_merge_new(const doc_template *t, diag *d)
 {
-    if (t->fmt != DOC_DOCX) {
+    docx_merger *dm = NULL;
+    odt_merger *om = NULL;
+    if (t->fmt == DOC_DOCX)
+        dm = docx_merge_new(t->docx, d);
+    else if (t->fmt == DOC_ODT || t->fmt == DOC_FODT)
+        om = odt_merge_new(t->odt, d);
+    else
         diag_error(d, (diag_place){.file = t->file},
-                   "--merge needs a .docx template: records are merged into one Word document "
-                   "(convert this template in Word or LibreOffice, or write each record to its "
-                   "own file with -o DIR)");
-        return NULL;
-    }
-    docx_merger *dm = docx_merge_new(t->docx, d);
-    if (!dm)
+                   "--merge needs a .docx or .odt template: records are merged into one "
+                   "document (write each record to its own file with -o DIR instead)");
+    if (!dm && !om)
         return NULL;
     doc_merger *m = xcalloc(1, sizeof *m);
     m->docx = dm;
+    m->odt = om;
     return m;
 }
 
@@ -619,12 +624,15 @@ bool doc_merge_render(const doc_template *t, const value *data, const render_opt
 
 void doc_merge_add(doc_merger *m, buf *piece)
 {
-    docx_merge_add(m->docx, piece);
+    if (m->docx)
+        docx_merge_add(m->docx, piece);
+    else
+        odt_merge_add(m->odt, piece);
 }
 
 bool doc_merge_finish(doc_merger *m, buf *out, diag *d)
 {
-    return docx_merge_finish(m->docx, out, d);
+    return m->docx ? docx_merge_finish(m->docx, out, d) : odt_merge_finish(m->odt, out, d);
 }
 
 void doc_merge_free(doc_merger *m)
@@ -632,5 +640,6 @@ void doc_merge_free(doc_merger *m)
     if (!m)
         return;
     docx_merge_free(m->docx);
+    odt_merge_free(m->odt);
     free(m);
 }

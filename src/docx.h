@@ -20,4 +20,15 @@ bool docx_render(const docx_template *t, const value *data, const render_options
                  diag *d);
 void docx_each_tag(const docx_template *t, tpl_tag_fn fn, void *ud);
 
+/* Merged documents (doc.h's doc_merge_*): a record's rendered parts as one
+ * piece (thread-safe), and the merger that adds pieces in record order and
+ * writes the one .docx holding them all. */
+typedef struct docx_merger docx_merger;
+bool docx_merge_render(const docx_template *t, const value *data, const render_options *opt,
+                       buf *piece, diag *d);
+docx_merger *docx_merge_new(const docx_template *t, diag *d);
+void docx_merge_add(docx_merger *m, buf *piece); /* takes the piece's bytes */
+bool docx_merge_finish(docx_merger *m, buf *out, diag *d);
+void docx_merge_free(docx_merger *m); /* NULL is a no-op */
+
 #endif

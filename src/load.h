@@ -35,4 +35,53 @@ value *load_yaml(const char *bytes, size_t n, const char *file, const load_limit
  * is at fault (exit status 1). Messages go to d. */
 value *load_data_file(const char *path, const load_limits *lim, diag *d, int *io_error);
 
+/* CSV records (load_csv.c, through libcsv): RFC 4180 quoting, cells over
+ * several lines, UTF-8 with or without a byte-order mark, `,` `;` or tab.
+ * The first line names the columns; each later row becomes one record, a
+ * map built from the column names: `recipient.name` makes a nested map,
+ * `orgs.0.name` a list (positions count from 0; a list item whose cells are
+ * all empty is left out, so columns for five organisations serve a row that
+ * has two). Every cell is a string (CSV has no types; an empty cell is "")
+ * that remembers its line and column. Rows are read one at a time: memory
+ * does not grow with the number of rows. */
+typedef struct load_csv_options {
+    char delimiter; /* ',' ';' '\t', or 0: whichever the header line uses most */
+} load_csv_options;
+
+typedef struct csv_reader csv_reader;
+
+/* Opens path ("-": standard input) and reads its header line. Returns NULL
+ * with every problem in d (an empty file, a bad header: unnamed, duplicate
+ * or conflicting columns such as `a` and `a.b`); *io_error gets errno when
+ * the file could not be read. Close with load_csv_close. */
+csv_reader *load_csv_open(const char *path, const load_csv_options *opt, const load_limits *lim,
+                          diag *d, int *io_error);
+/* The same over bytes in memory, borrowed until load_csv_close. name names
+ * them in messages. */
+csv_reader *load_csv_open_memory(const char *bytes, size_t n, const char *name,
+                                 const load_csv_options *opt, const load_limits *lim, diag *d);
+
+typedef enum load_csv_status {
+    LOAD_CSV_RECORD, /* *record is the next row's record (caller frees) */
+    LOAD_CSV_BAD,    /* that row is wrong (reported to d); the next call reads on */
+    LOAD_CSV_END,    /* no more rows */
+    LOAD_CSV_FAILED  /* the file cannot be read further (reported; *io_error if I/O) */
+} load_csv_status;
+
+/* Where a row stands: its 1-based number among the data rows (the header
+ * is not counted) and the physical line where it starts. */
+typedef struct load_csv_row {
+    size_t row;
+    unsigned line;
+} load_csv_row;
+
+load_csv_status load_csv_next(csv_reader *r, value **record, load_csv_row *where, diag *d,
+                              int *io_error);
+char load_csv_delimiter(const csv_reader *r); /* the one in use */
+void load_csv_close(csv_reader *r);           /* NULL is a no-op */
+
+/* Counts the data rows of a CSV file quickly (quotes respected, nothing
+ * built), for progress reports. Returns false when the file cannot be read. */
+bool load_csv_count_rows(const char *path, size_t *rows);
+
 #endif

@@ -360,3 +360,347 @@ void odt_each_tag(const odt_template *t, tpl_tag_fn fn, void *ud)
     for (size_t k = 0; k < t->n_order; k++)
         xp_each_tag(t->entries[t->order[k]].prog, fn, ud);
 }
+
+/* ---- merged documents (batch --merge) ------------------------------------ */
+
+/* docx.c's merge, the ODF way: the records' office:text contents one after
+ * the other; each later record opens with an empty paragraph, kept as small
+ * as a paragraph can be, whose automatic style starts a page of that
+ * record's own master page (its headers and footers rendered with its data,
+ * when they hold tags) and numbers pages from 1. Lists restart by
+ * themselves: each record's text:list elements begin new lists. */
+
+#define STYLE_NS "urn:oasis:names:tc:opendocument:xmlns:style:1.0"
+#define FO_NS "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"
+
+struct odt_merger {
+    const odt_template *t;
+    long content, styles;  /* entries */
+    buf raw_content, raw_styles; /* the parts as in the template, when they hold no tag */
+    char *office, *text, *style, *fo, *xml; /* prefixes of content.xml */
+    char *master;          /* the master page the body starts on */
+    buf head, body, tail;  /* content.xml being assembled */
+    buf styles_doc;        /* the first record's styles.xml */
+    buf masters;           /* master pages of later records */
+    buf auto_styles;       /* the styles of the record-opening paragraphs */
+    buf *first;            /* per entry: the first record's rendering */
+    size_t records;
+};
+
+bool odt_merge_render(const odt_template *t, const value *data, const render_options *opt,
+                      buf *piece, diag *d)
+{
+    xp_sink sink;
+    xp_sink_init(&sink, t->cx);
+    render_options o = *opt;
+    o.value = xp_sink_value;
+    o.value_ud = &sink;
+    o.static_chunk = NULL;
+    o.static_ud = NULL;
+    buf part = {0};
+    bool ok = true;
+    for (size_t i = 0; t->zr && i < t->n_entries; i++) {
+        if (!t->entries[i].prog)
+            continue;
+        buf_reset(&part);
+        if (!render_program(t->entries[i].prog, data, &o, &part, d))
+            ok = false;
+        else
+            xp_piece_put(piece, i, part.data ? part.data : "", part.len);
+    }
+    buf_free(&part);
+    xp_sink_free(&sink);
+    return ok;
+}
+
+odt_merger *odt_merge_new(const odt_template *t, diag *d)
+{
+    if (!t->zr) {
+        diag_error(d, (diag_place){.file = t->file},
+                   "--merge writes a packaged .odt; save this flat ODT template as .odt first");
+        return NULL;
+    }
+    odt_merger *m = xcalloc(1, sizeof *m);
+    m->t = t;
+    m->first = xcalloc(t->n_entries ? t->n_entries : 1, sizeof *m->first);
+    m->content = zipio_find(t->zr, "content.xml");
+    m->styles = zipio_find(t->zr, "styles.xml");
+    bool ok = t->entries[m->content].prog ||
+              zipio_read(t->zr, (size_t)m->content, &m->raw_content, d);
+    if (ok && m->styles >= 0 && !t->entries[m->styles].prog)
+        ok = zipio_read(t->zr, (size_t)m->styles, &m->raw_styles, d);
+    if (!ok) {
+        odt_merge_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+void odt_merge_free(odt_merger *m)
+{
+    if (!m)
+        return;
+    buf_free(&m->raw_content), buf_free(&m->raw_styles);
+    free(m->office), free(m->text), free(m->style), free(m->fo), free(m->xml), free(m->master);
+    buf_free(&m->head), buf_free(&m->body), buf_free(&m->tail);
+    buf_free(&m->styles_doc), buf_free(&m->masters), buf_free(&m->auto_styles);
+    for (size_t i = 0; i < m->t->n_entries; i++)
+        buf_free(&m->first[i]);
+    free(m->first);
+    free(m);
+}
+
+static char *odt_prefix(const char *s, size_t n, const char *ns, const char *fallback)
+{
+    char *p = xp_root_prefix(s, n, ns);
+    return p ? p : xstrdup(fallback);
+}
+
+static char *odt_qn(const char *prefix, const char *local)
+{
+    return xasprintf("%s%s", prefix, local);
+}
+
+/* The name of the first master page in styles.xml: where a text starts. */
+static char *odt_first_master(odt_merger *m, const char *s, size_t n)
+{
+    char *style = odt_prefix(s, n, STYLE_NS, "style:");
+    char *q_master = odt_qn(style, "master-page"), *q_name = odt_qn(style, "name");
+    char *name = NULL;
+    xp_raw_tag tag;
+    for (size_t at = 0; !name && xp_raw_next(s, n, at, &tag); at = tag.end) {
+        size_t va, vl;
+        if (!tag.closing && xp_raw_is(s, &tag, q_master) && xp_raw_attr(s, &tag, q_name, &va, &vl))
+            name = xstrndup(s + va, vl);
+    }
+    free(style), free(q_master), free(q_name);
+    (void)m;
+    return name ? name : xstrdup("Standard");
+}
+
+/* Copies record r's master page (the one the text starts on) under a name
+ * of its own. */
+static void odt_take_master(odt_merger *m, const char *s, size_t n, size_t r)
+{
+    char *style = odt_prefix(s, n, STYLE_NS, "style:");
+    char *q_master = odt_qn(style, "master-page"), *q_name = odt_qn(style, "name");
+    char *q_display = odt_qn(style, "display-name");
+    char *end_tag = xasprintf("</%s>", q_master);
+    xp_raw_tag tag;
+    for (size_t at = 0; xp_raw_next(s, n, at, &tag); at = tag.end) {
+        size_t va, vl;
+        if (tag.closing || !xp_raw_is(s, &tag, q_master) ||
+            !xp_raw_attr(s, &tag, q_name, &va, &vl) || strlen(m->master) != vl ||
+            memcmp(s + va, m->master, vl) != 0)
+            continue;
+        char name[48];
+        snprintf(name, sizeof name, "cpMaster%zu", r);
+        xp_attr_edit edits[2] = {{q_name, name}, {q_display, NULL}};
+        xp_raw_emit(&m->masters, s, &tag, edits, 2);
+        if (!tag.empty) {
+            const char *end = strstr(s + tag.end, end_tag);
+            size_t stop = end ? (size_t)(end - s) + strlen(end_tag) : n;
+            buf_add(&m->masters, s + tag.end, stop - tag.end);
+        }
+        break;
+    }
+    free(style), free(q_master), free(q_name), free(q_display), free(end_tag);
+}
+
+/* Where office:text's content starts and ends; *decls_end is past the
+ * declarations that must stand once, at the top (sequence, variable and
+ * user field declarations, forms). */
+static bool odt_find_text(odt_merger *m, const char *s, size_t n, size_t *content,
+                          size_t *decls_end, size_t *content_end)
+{
+    static const char *const decls[] = {"variable-decls", "sequence-decls",
+                                        "user-field-decls", "dde-connection-decls",
+                                        "alphabetical-index-auto-mark-file"};
+    char *q_text = odt_qn(m->office, "text"), *q_forms = odt_qn(m->office, "forms");
+    xp_raw_tag tag;
+    bool found = false, in_decls = true;
+    int depth = 0;
+    *content = *decls_end = *content_end = 0;
+    for (size_t at = 0; xp_raw_next(s, n, at, &tag); at = tag.end) {
+        if (!found) {
+            if (!tag.closing && !tag.empty && xp_raw_is(s, &tag, q_text)) {
+                found = true;
+                *content = *decls_end = tag.end;
+            }
+            continue;
+        }
+        if (tag.closing && depth == 0) {
+            *content_end = tag.start;
+            break;
+        }
+        if (depth == 0 && !tag.closing && in_decls) {
+            bool decl = xp_raw_is(s, &tag, q_forms);
+            for (size_t k = 0; k < sizeof decls / sizeof decls[0] && !decl; k++) {
+                char *q = odt_qn(m->text, decls[k]);
+                decl = xp_raw_is(s, &tag, q);
+                free(q);
+            }
+            in_decls = decl;
+        }
+        if (!tag.closing && !tag.empty)
+            depth++;
+        else if (tag.closing)
+            depth--;
+        if (depth == 0 && in_decls)
+            *decls_end = tag.end;
+    }
+    free(q_text), free(q_forms);
+    return found && *content_end >= *decls_end;
+}
+
+/* Copies content of a later record, without the xml:id attributes that
+ * must stay unique in a document. */
+static void odt_copy_without_ids(odt_merger *m, const char *s, size_t n, buf *out)
+{
+    char *q_id = odt_qn(m->xml, "id");
+    size_t copied = 0;
+    xp_raw_tag tag;
+    for (size_t at = 0; xp_raw_next(s, n, at, &tag); at = tag.end) {
+        size_t va, vl;
+        if (tag.closing || !xp_raw_attr(s, &tag, q_id, &va, &vl))
+            continue;
+        xp_attr_edit e = {q_id, NULL};
+        buf_add(out, s + copied, tag.start - copied);
+        xp_raw_emit(out, s, &tag, &e, 1);
+        copied = tag.end;
+    }
+    buf_add(out, s + copied, n - copied);
+    free(q_id);
+}
+
+void odt_merge_add(odt_merger *m, buf *piece)
+{
+    const odt_template *t = m->t;
+    size_t r = ++m->records;
+    const char *content = t->entries[m->content].prog ? NULL : m->raw_content.data;
+    size_t content_len = m->raw_content.len;
+    const char *styles = m->styles >= 0 && !t->entries[m->styles].prog ? m->raw_styles.data : NULL;
+    size_t styles_len = m->raw_styles.len;
+    size_t at = 0, entry, len;
+    const char *bytes;
+    while (xp_piece_get(piece, &at, &entry, &bytes, &len)) {
+        if ((long)entry == m->content) {
+            content = bytes;
+            content_len = len;
+        } else if ((long)entry == m->styles) {
+            styles = bytes;
+            styles_len = len;
+        } else if (r == 1) {
+            buf_add(&m->first[entry], bytes, len);
+        }
+    }
+    if (r == 1) {
+        m->office = odt_prefix(content, content_len, OFFICE_NS, "office:");
+        m->text = odt_prefix(content, content_len, TEXT_NS, "text:");
+        m->style = odt_prefix(content, content_len, STYLE_NS, "style:");
+        m->fo = odt_prefix(content, content_len, FO_NS, "fo:");
+        m->xml = xstrdup("xml:");
+        m->master = styles ? odt_first_master(m, styles, styles_len) : xstrdup("Standard");
+        if (styles)
+            buf_add(&m->styles_doc, styles, styles_len);
+    }
+    size_t start, decls_end, end;
+    if (!content || !odt_find_text(m, content, content_len, &start, &decls_end, &end))
+        goto done;
+    if (r == 1) {
+        buf_add(&m->head, content, start);
+        buf_add(&m->tail, content + end, content_len - end);
+        buf_add(&m->body, content + start, end - start);
+        goto done;
+    }
+    /* Headers and footers with tags: this record gets its own master page. */
+    bool own_master = m->styles >= 0 && t->entries[m->styles].prog && styles;
+    if (own_master)
+        odt_take_master(m, styles, styles_len, r);
+    const char *st = m->style, *fo = m->fo;
+    buf_printf(&m->auto_styles,
+               "<%sstyle %sname=\"cpRecord%zu\" %sfamily=\"paragraph\" %smaster-page-name=\"",
+               st, st, r, st, st);
+    if (own_master)
+        buf_printf(&m->auto_styles, "cpMaster%zu", r);
+    else
+        buf_adds(&m->auto_styles, m->master);
+    buf_printf(&m->auto_styles,
+               "\"><%sparagraph-properties %spage-number=\"1\" %smargin-top=\"0in\" "
+               "%smargin-bottom=\"0in\" %sline-height=\"0.01in\"/><%stext-properties "
+               "%sfont-size=\"1pt\"/></%sstyle>",
+               st, st, fo, fo, fo, st, fo, st);
+    buf_printf(&m->body, "<%sp %sstyle-name=\"cpRecord%zu\"/>", m->text, m->text, r);
+    odt_copy_without_ids(m, content + decls_end, end - decls_end, &m->body);
+done:
+    buf_free(piece);
+}
+
+/* Inserts extra before the first occurrence of marker in b (else at before_fallback). */
+static void odt_insert(buf *out, const char *s, size_t n, const char *marker,
+                       const char *fallback, const char *extra, size_t extra_len)
+{
+    const char *hit = strstr(s, marker);
+    bool wrap = false;
+    if (!hit && fallback) {
+        hit = strstr(s, fallback);
+        wrap = true;
+    }
+    size_t at = hit ? (size_t)(hit - s) : n;
+    buf_add(out, s, at);
+    if (wrap && extra_len)
+        buf_printf(out, "<%.*s>", (int)(strcspn(marker + 2, ">")), marker + 2);
+    buf_add(out, extra, extra_len);
+    if (wrap && extra_len)
+        buf_adds(out, marker);
+    buf_add(out, s + at, n - at);
+}
+
+bool odt_merge_finish(odt_merger *m, buf *out, diag *d)
+{
+    const odt_template *t = m->t;
+    zipio_writer *w = zipio_writer_new(t->mtime);
+    zipio_add(w, "mimetype", ODT_MIME, strlen(ODT_MIME), true, 0);
+    buf part = {0};
+    char *auto_close = xasprintf("</%sautomatic-styles>", m->office ? m->office : "office:");
+    char *body_open = xasprintf("<%sbody", m->office ? m->office : "office:");
+    char *master_close = xasprintf("</%smaster-styles>", m->office ? m->office : "office:");
+    char *auto_empty = xasprintf("<%sautomatic-styles/>", m->office ? m->office : "office:");
+    char *auto_pair = xasprintf("<%sautomatic-styles>%s", m->office ? m->office : "office:",
+                                auto_close);
+    for (size_t i = 0; i < t->n_entries; i++) {
+        const char *name = zipio_name(t->zr, i);
+        buf_reset(&part);
+        if (i == t->mimetype) {
+            continue;
+        } else if ((long)i == m->content) {
+            buf doc = {0};
+            buf_add(&doc, m->head.data ? m->head.data : "", m->head.len);
+            buf_add(&doc, m->body.data ? m->body.data : "", m->body.len);
+            buf_add(&doc, m->tail.data ? m->tail.data : "", m->tail.len);
+            /* LibreOffice writes an empty <office:automatic-styles/>. */
+            xp_replace_all(&doc, auto_empty, auto_pair);
+            odt_insert(&part, doc.data ? doc.data : "", doc.len, auto_close, body_open,
+                       m->auto_styles.data ? m->auto_styles.data : "", m->auto_styles.len);
+            buf_free(&doc);
+        } else if ((long)i == m->styles && t->entries[i].prog) {
+            odt_insert(&part, m->styles_doc.data ? m->styles_doc.data : "", m->styles_doc.len,
+                       master_close, NULL, m->masters.data ? m->masters.data : "",
+                       m->masters.len);
+        } else if (t->entries[i].prog) {
+            buf_add(&part, m->first[i].data ? m->first[i].data : "", m->first[i].len);
+        } else if (t->entries[i].bytes) {
+            buf_add(&part, t->entries[i].bytes, t->entries[i].len);
+        } else {
+            zipio_add_copy(w, t->zr, i);
+            continue;
+        }
+        zipio_add(w, name, part.data ? part.data : "", part.len, part.len < DOC_STORE_BELOW,
+                  DOC_DEFLATE_LEVEL);
+    }
+    bool ok = zipio_writer_finish(w, out, d);
+    zipio_writer_free(w);
+    buf_free(&part);
+    free(auto_close), free(body_open), free(master_close), free(auto_empty), free(auto_pair);
+    return ok;
+}

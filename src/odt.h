@@ -20,4 +20,15 @@ bool odt_render(const odt_template *t, const value *data, const render_options *
                 diag *d);
 void odt_each_tag(const odt_template *t, tpl_tag_fn fn, void *ud);
 
+/* Merged documents, as docx.h's: a record's rendered parts as one piece
+ * (thread-safe), and the merger that writes the one .odt holding them all.
+ * Flat ODT cannot be merged. */
+typedef struct odt_merger odt_merger;
+bool odt_merge_render(const odt_template *t, const value *data, const render_options *opt,
+                      buf *piece, diag *d);
+odt_merger *odt_merge_new(const odt_template *t, diag *d);
+void odt_merge_add(odt_merger *m, buf *piece); /* takes the piece's bytes */
+bool odt_merge_finish(odt_merger *m, buf *out, diag *d);
+void odt_merge_free(odt_merger *m); /* NULL is a no-op */
+
 #endif

@@ -17,6 +17,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <libxml/parser.h>
@@ -1842,4 +1843,177 @@ void xp_replace_all(buf *b, const char *from, const char *to)
     buf_add(&out, b->data + at, b->len - at);
     buf_free(b);
     *b = out;
+}
+
+/* ---- tags in serialised XML (merging rendered parts) --------------------- */
+
+bool xp_raw_next(const char *s, size_t n, size_t from, xp_raw_tag *t)
+{
+    while (from < n) {
+        const char *lt = memchr(s + from, '<', n - from);
+        if (!lt)
+            return false;
+        size_t i = (size_t)(lt - s);
+        const char *close = NULL;
+        if (n - i >= 4 && memcmp(s + i, "<!--", 4) == 0)
+            close = "-->";
+        else if (n - i >= 9 && memcmp(s + i, "<![CDATA[", 9) == 0)
+            close = "]]>";
+        else if (n - i >= 2 && (s[i + 1] == '?' || s[i + 1] == '!'))
+            close = ">";
+        if (close) {
+            const char *end = NULL;
+            size_t cl = strlen(close);
+            for (size_t k = i + 2; k + cl <= n && !end; k++)
+                if (memcmp(s + k, close, cl) == 0)
+                    end = s + k;
+            if (!end)
+                return false;
+            from = (size_t)(end - s) + cl;
+            continue;
+        }
+        /* Attribute values may hold '>' in principle: skip quoted text. */
+        size_t k = i + 1;
+        char quote = 0;
+        for (; k < n; k++) {
+            if (quote) {
+                if (s[k] == quote)
+                    quote = 0;
+            } else if (s[k] == '"' || s[k] == '\'') {
+                quote = s[k];
+            } else if (s[k] == '>') {
+                break;
+            }
+        }
+        if (k >= n)
+            return false;
+        t->start = i;
+        t->end = k + 1;
+        t->closing = s[i + 1] == '/';
+        t->empty = s[k - 1] == '/';
+        t->name = i + 1 + t->closing;
+        size_t e = t->name;
+        while (e < k && s[e] != ' ' && s[e] != '\t' && s[e] != '\n' && s[e] != '\r' &&
+               s[e] != '/' && s[e] != '>')
+            e++;
+        t->name_len = e - t->name;
+        return true;
+    }
+    return false;
+}
+
+bool xp_raw_is(const char *s, const xp_raw_tag *t, const char *qname)
+{
+    return strlen(qname) == t->name_len && memcmp(s + t->name, qname, t->name_len) == 0;
+}
+
+bool xp_raw_attr(const char *s, const xp_raw_tag *t, const char *qname, size_t *at, size_t *len)
+{
+    size_t q = strlen(qname);
+    for (size_t i = t->name + t->name_len; i + q + 2 < t->end; i++) {
+        if (!xp_is_space(s[i - 1]) || memcmp(s + i, qname, q) != 0 || s[i + q] != '=')
+            continue;
+        char quote = s[i + q + 1];
+        if (quote != '"' && quote != '\'')
+            continue;
+        const char *end = memchr(s + i + q + 2, quote, t->end - (i + q + 2));
+        if (!end)
+            return false;
+        *at = i + q + 2;
+        *len = (size_t)(end - s) - *at;
+        return true;
+    }
+    return false;
+}
+
+char *xp_root_prefix(const char *xml, size_t n, const char *ns)
+{
+    xp_raw_tag t;
+    if (!xp_raw_next(xml, n, 0, &t))
+        return NULL;
+    size_t nl = strlen(ns);
+    for (size_t i = t.name + t.name_len; i + 7 < t.end; i++) {
+        if (!xp_is_space(xml[i - 1]) || memcmp(xml + i, "xmlns", 5) != 0)
+            continue;
+        size_t p = i + 5, plen = 0;
+        if (xml[p] == ':') {
+            p++;
+            while (p + plen < t.end && xml[p + plen] != '=' && !xp_is_space(xml[p + plen]))
+                plen++;
+        }
+        size_t eq = p + plen;
+        if (xml[eq] != '=' || (xml[eq + 1] != '"' && xml[eq + 1] != '\''))
+            continue;
+        if (t.end - (eq + 2) > nl && memcmp(xml + eq + 2, ns, nl) == 0 &&
+            xml[eq + 2 + nl] == xml[eq + 1])
+            return plen ? xasprintf("%.*s:", (int)plen, xml + p) : xstrdup("");
+    }
+    return NULL;
+}
+
+bool xp_is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+void xp_raw_emit(buf *out, const char *s, const xp_raw_tag *t, const xp_attr_edit *edits,
+                     size_t n_edits)
+{
+    size_t i = t->name + t->name_len;
+    buf_add(out, s + t->start, i - t->start);
+    size_t stop = t->end - (t->empty ? 2 : 1);
+    while (i < stop) {
+        while (i < stop && xp_is_space(s[i]))
+            i++;
+        if (i >= stop)
+            break;
+        size_t name = i;
+        while (i < stop && s[i] != '=' && !xp_is_space(s[i]))
+            i++;
+        size_t name_len = i - name;
+        while (i < stop && s[i] != '"' && s[i] != '\'')
+            i++;
+        char quote = i < stop ? s[i] : '"';
+        size_t val_at = ++i;
+        while (i < stop && s[i] != quote)
+            i++;
+        size_t val_len = i - val_at;
+        i++;
+        const xp_attr_edit *edit = NULL;
+        for (size_t k = 0; k < n_edits && !edit; k++)
+            if (strlen(edits[k].qname) == name_len && !memcmp(s + name, edits[k].qname, name_len))
+                edit = &edits[k];
+        if (edit && !edit->value)
+            continue;
+        buf_addc(out, ' ');
+        buf_add(out, s + name, name_len);
+        buf_adds(out, "=\"");
+        if (edit)
+            buf_adds(out, edit->value);
+        else
+            buf_add(out, s + val_at, val_len);
+        buf_addc(out, '"');
+    }
+    buf_adds(out, t->empty ? "/>" : ">");
+}
+
+void xp_piece_put(buf *piece, size_t entry, const char *bytes, size_t len)
+{
+    uint64_t head[2] = {entry, len};
+    buf_add(piece, head, sizeof head);
+    buf_add(piece, bytes, len);
+}
+
+bool xp_piece_get(const buf *piece, size_t *at, size_t *entry, const char **bytes,
+                      size_t *len)
+{
+    uint64_t head[2];
+    if (*at + sizeof head > piece->len)
+        return false;
+    memcpy(head, piece->data + *at, sizeof head);
+    *entry = (size_t)head[0];
+    *len = (size_t)head[1];
+    *bytes = piece->data + *at + sizeof head;
+    *at += sizeof head + *len;
+    return true;
 }

@@ -140,4 +140,44 @@ void xp_each_tag(const tpl_program *p, tpl_tag_fn fn, void *ud);
  * manifests of templates: .dotx → .docx, .ott → .odt). */
 void xp_replace_all(buf *b, const char *from, const char *to);
 
+/* Tags in serialised XML, for merging rendered parts (batch --merge), which
+ * edits a few attributes of what a render wrote without parsing it again.
+ * Safe on rendered parts: values are escaped, so every '<' starts markup. */
+typedef struct xp_raw_tag {
+    size_t start, end;     /* from '<' to just after '>' */
+    size_t name, name_len; /* the qualified name ("w:numId") */
+    bool closing, empty;   /* </a>, <a/> */
+} xp_raw_tag;
+
+/* The next start, end or empty-element tag at or after from (comments,
+ * processing instructions and CDATA are stepped over). False at the end. */
+bool xp_raw_next(const char *s, size_t n, size_t from, xp_raw_tag *t);
+/* True when t's name is qname. */
+bool xp_raw_is(const char *s, const xp_raw_tag *t, const char *qname);
+/* The value of attribute qname of tag t: true with s[*at, *at + *len). */
+bool xp_raw_attr(const char *s, const xp_raw_tag *t, const char *qname, size_t *at, size_t *len);
+/* The prefix the root element of xml binds to namespace ns, with its colon
+ * ("w:"), "" when ns is the default namespace; NULL when unbound. Caller
+ * frees. */
+char *xp_root_prefix(const char *xml, size_t n, const char *ns);
+
+bool xp_is_space(char c); /* XML white space */
+
+/* An attribute to change to value, or to drop (value NULL), while copying a
+ * tag with xp_raw_emit. */
+typedef struct xp_attr_edit {
+    const char *qname;
+    const char *value;
+} xp_attr_edit;
+
+/* Copies tag t of s to out with the edits applied (attributes keep their
+ * order; white space between them becomes one space). */
+void xp_raw_emit(buf *out, const char *s, const xp_raw_tag *t, const xp_attr_edit *edits,
+                 size_t n_edits);
+
+/* A merge piece: one record's rendered parts, each as (entry index, length,
+ * bytes). xp_piece_get walks them from *at; false after the last. */
+void xp_piece_put(buf *piece, size_t entry, const char *bytes, size_t len);
+bool xp_piece_get(const buf *piece, size_t *at, size_t *entry, const char **bytes, size_t *len);
+
 #endif
