@@ -6,6 +6,9 @@
 #   make check-office  tests that open documents in LibreOffice
 #   make test       everything: check + check-office (what CI runs)
 #   make asan       the whole suite under AddressSanitizer + UBSan (asan-check: the fast part)
+#   make fuzz       libFuzzer targets in build/fuzz (fuzz-run FUZZ_SECONDS=N runs each)
+#   make faults     fail write/fsync/rename/close/malloc/zip_close one call at a time
+#   make valgrind   the command-line tests under valgrind memcheck
 #   make quickstart install packages, build, render the shipped example (make demo)
 #   make spec SPEC=DIR   the official Mustache spec from a folder of its JSON files
 #   make bench      throughput and memory figures
@@ -22,7 +25,7 @@ SPEC    ?=
 
 # Debian packages behind each library, for the message when one is missing
 # and for `make deps`.
-PKGS_pkgconfig := libxml-2.0 libzip libpcre2-8 libfyaml icu-uc icu-i18n libcrypto
+PKGS_pkgconfig := libxml-2.0 libzip libpcre2-8 libfyaml icu-uc icu-i18n libcrypto zlib
 DEB_libxml-2.0 := libxml2-dev
 DEB_libzip     := libzip-dev
 DEB_libpcre2-8 := libpcre2-dev
@@ -30,10 +33,11 @@ DEB_libfyaml   := libfyaml-dev
 DEB_icu-uc     := libicu-dev
 DEB_icu-i18n   := libicu-dev
 DEB_libcrypto  := libssl-dev
+DEB_zlib       := zlib1g-dev
 DEB_BUILD := build-essential pkg-config libxml2-dev libzip-dev libpcre2-dev libfyaml-dev \
-             libicu-dev libssl-dev libcsv-dev
+             libicu-dev libssl-dev libcsv-dev zlib1g-dev
 DEB_TEST  := python3 python3-docx python3-odf poppler-utils libreoffice-writer-nogui \
-             p7zip-full fonts-dejavu-core
+             p7zip-full fonts-dejavu-core fonts-liberation2 time
 
 ifeq ($(V),1)
 Q :=
@@ -72,8 +76,10 @@ MAIN_OBJ := $(BUILD)/obj/main.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_BIN := $(BUILD)/bench/bench
+FAULTS_SO := build/faults/inject.so
 
-.PHONY: all deps check check-office test asan asan-check spec bench install clean format help unit-bins quickstart demo
+.PHONY: kit-templates all deps check check-office test asan asan-check spec bench install clean format help unit-bins quickstart demo
+.PHONY: fuzz fuzz-bins fuzz-run faults valgrind
 
 all: $(BUILD)/casepack
 
@@ -108,7 +114,7 @@ check: all unit-bins
 check-office: all unit-bins
 	$(Q)BUILD=$(BUILD) SPEC='$(SPEC)' tests/run office
 
-test: all unit-bins
+test: all unit-bins $(FAULTS_SO)
 	$(Q)BUILD=$(BUILD) SPEC='$(SPEC)' tests/run all
 
 spec: all
@@ -124,6 +130,42 @@ asan:
 asan-check:
 	$(Q)$(ASAN_MAKE) check
 
+# One libFuzzer target per parser entry point (tests/fuzz/fuzz_*.c), linked
+# against the library built with coverage and sanitizers in build/fuzz
+# (without main.c). fuzz-run runs each for FUZZ_SECONDS from its seed corpus
+# and fails on any crash, leak, timeout or out-of-memory.
+FUZZ_SECONDS ?= 60
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_SRC     := $(filter-out tests/fuzz/fuzz_common.c,$(FUZZ_SRC))
+FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/%)
+FUZZ_MAKE = $(MAKE) --no-print-directory BUILD=build/fuzz CC=clang OPT='-O1 -g -fno-omit-frame-pointer' \
+	    SAN='-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined'
+fuzz:
+	$(Q)$(FUZZ_MAKE) fuzz-bins
+fuzz-bins: $(FUZZ_BIN)
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.c tests/fuzz/fuzz.h $(BUILD)/libcasepack.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CPPFLAGS_ALL) -Itests/fuzz $(CFLAGS_ALL) $(LDFLAGS_ALL) -fsanitize=fuzzer -o $@ \
+	    $< tests/fuzz/fuzz_common.c $(BUILD)/libcasepack.a $(PKG_LIBS)
+fuzz-run: fuzz
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run $(FUZZ_SRC:tests/fuzz/%.c=%)
+
+# Fault injection: an LD_PRELOAD shim fails the Nth write, fsync, rename,
+# close, malloc or zip_close (tests/faults/inject.c); the sweep fails each
+# call of a clean run in turn and checks status, message and leftovers.
+$(FAULTS_SO): tests/faults/inject.c
+	$(Q)mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) -std=c11 $(WARN) -O2 -g -fPIC -shared -D_GNU_SOURCE $(shell pkg-config --cflags libzip) \
+	    -o $@ $< -ldl
+faults: all $(FAULTS_SO)
+	$(Q)BUILD=$(BUILD) tests/run faults
+
+# The command-line tests with casepack under valgrind memcheck: any error
+# or definitely lost block fails the test (exit status 99).
+valgrind: all
+	$(Q)BUILD=$(BUILD) tests/run valgrind
+
 # The README's first command: packages, build, and the shipped example.
 quickstart:
 	$(Q)$(MAKE) --no-print-directory deps
@@ -131,8 +173,9 @@ quickstart:
 
 demo: all
 	$(Q)mkdir -p out
-	$(BUILD)/casepack render examples/petition-text/letter.txt -d examples/petition-text/case.yaml -o out/petition-letter.txt --force
-	@echo "wrote out/petition-letter.txt:"; echo; cat out/petition-letter.txt
+	$(Q)SOURCE_DATE_EPOCH=1800230400 $(BUILD)/casepack package examples/ua-refugee-appeal/case.yaml -o out --force
+	$(Q)$(BUILD)/casepack verify out/vershynin-2027-claim.zip
+	$(Q)unzip -l out/vershynin-2027-claim.zip
 
 bench: all $(BENCH_BIN)
 	$(Q)BUILD=$(BUILD) tests/bench/run
@@ -147,6 +190,11 @@ deps:
 	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
 	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing
 
+# Regenerates the kits' DOCX and ODT templates from their .fodt sources
+# (needs LibreOffice); commit the results, rendering never needs it.
+kit-templates:
+	tests/fixtures-gen/build_kits.sh
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
 	install -m 0755 $(BUILD)/casepack $(DESTDIR)$(BINDIR)/casepack
@@ -159,4 +207,4 @@ clean:
 	rm -rf build
 
 help:
-	@sed -n '2,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,17p' Makefile | sed 's/^# \{0,1\}//'

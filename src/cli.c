@@ -215,6 +215,10 @@ const char *cli_templates_dir(void)
 
 int cli_finish(diag *d, int status)
 {
+    /* Whatever the command made of it, a failure of the system's
+     * (diag_system_error) is an I/O or system error. */
+    if (status == EXIT_INPUT && diag_system_errno(d))
+        status = EXIT_IO;
     diag_print(d, stderr);
     diag_free(d);
     return status;

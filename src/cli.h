@@ -8,8 +8,10 @@
 
 #include <stdbool.h>
 
+#include "cite.h"
 #include "diag.h"
 #include "doc.h"
+#include "kit.h"
 #include "load.h"
 #include "value.h"
 
@@ -64,8 +66,33 @@ const char *cli_templates_dir(void);
 /* Prints every diagnostic, frees d, returns status. */
 int cli_finish(diag *d, int status);
 
+/* Kits and citations (cmd_kit.c), shared with render. The folders kits are
+ * searched in: each --kits DIR in order, then the shipped templates folder.
+ * dirs holds n_kits + 1 entries; returns how many it filled. */
+size_t cli_kit_search(const char *const *kits, size_t n_kits, const char **dirs);
+/* The shipped citation library with each --citations FILE over it, in order
+ * (a later entry replaces an earlier one with the same key). NULL with the
+ * problems in d. Caller frees with cite_free. */
+cite_library *cli_load_citations(const char *const *files, size_t n, diag *d);
+/* Case data for kit k: the kit's defaults merged under data (data wins, maps
+ * merge key by key), then checked against the kit's schema. False with every
+ * problem in d, at the data's lines and columns. */
+bool cli_kit_data(const kit *k, value *data, diag *d);
+/* The citation keys template t would read from data ({{cite path}}) that
+ * lib lacks, each reported at its place in the data, as `check` does. False
+ * when there are any. */
+bool cli_check_cite_keys(const doc_template *t, const cite_library *lib, const value *data,
+                         diag *d);
+
 /* The commands. argv[0] is the command's name. */
 int cmd_render(int argc, char **argv);
 int cmd_fields(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_new(int argc, char **argv);
+int cmd_kits(int argc, char **argv);
+int cmd_cite(int argc, char **argv);
+int cmd_package(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_batch(int argc, char **argv);
 
 #endif

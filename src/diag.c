@@ -3,12 +3,14 @@
  * record. */
 #include "diag.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct diag {
     diag_entry *entries;
     size_t n, cap, errors;
+    int system_errno; /* of the first diag_system_error; 0: none */
 };
 
 diag *diag_new(void)
@@ -21,6 +23,7 @@ static void diag_clear(diag *d)
     for (size_t i = 0; i < d->n; i++)
         free(d->entries[i].text);
     d->n = d->errors = 0;
+    d->system_errno = 0;
 }
 
 void diag_free(diag *d)
@@ -85,6 +88,21 @@ void diag_warning(diag *d, diag_place where, const char *fmt, ...)
     va_end(ap);
 }
 
+void diag_system_error(diag *d, diag_place where, int err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    diag_add(d, DIAG_ERROR, &where, fmt, ap);
+    va_end(ap);
+    if (!d->system_errno)
+        d->system_errno = err ? err : EIO;
+}
+
+int diag_system_errno(const diag *d)
+{
+    return d->system_errno;
+}
+
 size_t diag_error_count(const diag *d)
 {
     return d->errors;
@@ -121,6 +139,9 @@ void diag_take(diag *dst, diag *src)
             dst->errors++;
     }
     src->n = src->errors = 0;
+    if (!dst->system_errno)
+        dst->system_errno = src->system_errno;
+    src->system_errno = 0;
 }
 
 #define QUOTE_RING 8

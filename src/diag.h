@@ -34,6 +34,13 @@ void diag_free(diag *d); /* NULL is a no-op */
 
 void diag_error(diag *d, diag_place where, const char *fmt, ...) CP_PRINTF(3, 4);
 void diag_warning(diag *d, diag_place where, const char *fmt, ...) CP_PRINTF(3, 4);
+/* A failure of the system, not of the input (a write that failed, a library
+ * that could not finish its work): an error like any other that also marks d
+ * with err (an errno value), so that the command exits with status 3. */
+void diag_system_error(diag *d, diag_place where, int err, const char *fmt, ...)
+    CP_PRINTF(4, 5);
+/* The errno of the first system error in d, 0 when there is none. */
+int diag_system_errno(const diag *d);
 
 size_t diag_error_count(const diag *d);
 size_t diag_count(const diag *d);
@@ -41,7 +48,7 @@ const diag_entry *diag_get(const diag *d, size_t i); /* borrowed */
 
 /* Prints every entry as "casepack: error: PLACE: message" and empties d. */
 void diag_print(diag *d, FILE *to);
-/* Moves all entries of src to the end of dst. */
+/* Moves all entries of src to the end of dst (its system error mark too). */
 void diag_take(diag *dst, diag *src);
 
 /* Quotes a tag for a message: the bytes with control characters shown as \n

@@ -4,17 +4,85 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <malloc.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+/* The tracked temporaries: a fixed table, each slot claimed with an atomic
+ * state, so that removing them needs no lock and no allocation. While a
+ * thread makes one, creating counts it; once dying is set nobody starts
+ * making one, and whoever removes them waits for those under way. */
+#define TEMP_SLOTS 64
+enum { TEMP_FREE, TEMP_FILLING, TEMP_TRACKED };
+static struct {
+    atomic_int state;
+    char path[PATH_MAX];
+} temps[TEMP_SLOTS];
+static atomic_int temp_dying, temp_creating;
+
+static int temp_track(const char *path)
+{
+    size_t n = strlen(path);
+    if (n >= PATH_MAX)
+        return -1;
+    for (int i = 0; i < TEMP_SLOTS; i++) {
+        int expected = TEMP_FREE;
+        if (atomic_compare_exchange_strong(&temps[i].state, &expected, TEMP_FILLING)) {
+            memcpy(temps[i].path, path, n + 1);
+            atomic_store(&temps[i].state, TEMP_TRACKED);
+            return i;
+        }
+    }
+    return -1;
+}
+
+int util_temp_create(char *template, int suffixlen, int *handle)
+{
+    *handle = -1;
+    atomic_fetch_add(&temp_creating, 1);
+    if (atomic_load(&temp_dying)) {
+        atomic_fetch_sub(&temp_creating, 1);
+        errno = ECANCELED;
+        return -1;
+    }
+    int fd = mkstemps(template, suffixlen);
+    if (fd >= 0)
+        *handle = temp_track(template);
+    int err = errno;
+    atomic_fetch_sub(&temp_creating, 1);
+    errno = err;
+    return fd;
+}
+
+void util_temp_untrack(int handle)
+{
+    if (handle >= 0 && handle < TEMP_SLOTS)
+        atomic_store(&temps[handle].state, TEMP_FREE);
+}
+
+void util_temp_remove_all(void)
+{
+    atomic_store(&temp_dying, 1);
+    /* A tenth of a second at most: the thread making one may be this one,
+     * interrupted by the signal we are handling. */
+    for (int i = 0; i < 1000 && atomic_load(&temp_creating) > 0; i++)
+        nanosleep(&(struct timespec){.tv_nsec = 100000}, NULL);
+    for (int i = 0; i < TEMP_SLOTS; i++)
+        if (atomic_load(&temps[i].state) == TEMP_TRACKED)
+            unlink(temps[i].path);
+}
 
 static void out_of_memory(size_t n)
 {
     fprintf(stderr, "casepack: error: out of memory (asked for %zu bytes)\n", n);
+    util_temp_remove_all();
     abort();
 }
 
@@ -272,7 +340,8 @@ int util_write_atomic(const char *path, const void *data, size_t len, int mode, 
     const char *slash = strrchr(path, '/');
     size_t dirlen = slash ? (size_t)(slash - path + 1) : 0;
     char *tmp = xasprintf("%.*s.%s.XXXXXX.tmp", (int)dirlen, path, slash ? slash + 1 : path);
-    int fd = mkstemps(tmp, 4);
+    int tracked;
+    int fd = util_temp_create(tmp, 4, &tracked);
     if (fd < 0) {
         int err = errno;
         *failed_op = "open";
@@ -304,6 +373,7 @@ int util_write_atomic(const char *path, const void *data, size_t len, int mode, 
     }
     if (err)
         unlink(tmp);
+    util_temp_untrack(tracked);
     free(tmp);
     return err;
 }

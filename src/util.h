@@ -27,6 +27,19 @@ char *xasprintf(const char *fmt, ...) CP_PRINTF(1, 2);
  * (the cost of page faults was half of a bulk run's time). */
 void util_tune_malloc(void);
 
+/* Temporary files being written (util_write_atomic's, batch's outputs) are
+ * made here and tracked until untracked, so that a dying run (out of memory,
+ * a fatal signal) removes them and leaves nothing half-written. Creates the
+ * file as mkstemps(template, suffixlen) does and returns its descriptor, or
+ * -1 with errno; *handle is for util_temp_untrack, once the file is renamed
+ * or removed (-1 when it could not be tracked; untracking -1 is a no-op). */
+int util_temp_create(char *template, int suffixlen, int *handle);
+void util_temp_untrack(int handle);
+/* The process is about to die: no temporary file is made from now on, and
+ * every tracked one is removed. Takes no lock and no memory: called on
+ * running out of memory, and safe in a signal handler. */
+void util_temp_remove_all(void);
+
 /* A growable byte buffer, always NUL-terminated after len. Zero-initialise
  * ({0}) or buf_init; buf_free releases the storage. */
 typedef struct buf {
