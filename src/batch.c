@@ -892,6 +892,7 @@ typedef struct run {
     size_t read, in_shard, written, failed, skipped, not_selected, bad_reads;
     size_t selected, no_date, bad_date, outside;
     int io_error;
+    diag *stopped; /* why the records could not be read to the end, or NULL */
     /* Reports. */
     buf failures, renamed, selection_in, selection_out;
     size_t n_failures, n_renamed, n_sel_in, n_sel_out;
@@ -1505,6 +1506,10 @@ static bool read_records(run *R, batch_source *src)
                 if (io && !R->io_error)
                     R->io_error = io;
                 clear_progress(R);
+                /* Kept for the report: the records after it are in no list. */
+                R->stopped = diag_new();
+                for (size_t i = 0; i < diag_count(d); i++)
+                    diag_error(R->stopped, (diag_place){0}, "%s", diag_get(d, i)->text);
                 diag_print(d, stderr);
             }
             diag_free(d);
@@ -1670,6 +1675,10 @@ static void write_report(run *R, double seconds)
     buf_adds(&b, "  \"renamed\": [");
     buf_add(&b, R->renamed.data ? R->renamed.data : "", R->renamed.len);
     buf_adds(&b, R->n_renamed ? "\n  ]" : "]");
+    if (R->stopped) {
+        buf_adds(&b, ",\n  \"stopped\": ");
+        json_messages(&b, R->stopped, DIAG_ERROR);
+    }
     if (cfg->due) {
         char from[11], to[11];
         batch_format_date(cfg->today, from);
@@ -1710,6 +1719,10 @@ static void print_summary(run *R, double seconds)
                    "\"per_second\": %.0f",
                    R->in_shard, R->written, R->failed, R->skipped, R->not_selected, seconds,
                    rate);
+        if (R->stopped) {
+            buf_adds(&e, ", \"stopped\": ");
+            json_messages(&e, R->stopped, DIAG_ERROR);
+        }
         if (R->report_path) {
             buf_adds(&e, ", \"report\": ");
             buf_add_json(&e, R->report_path, strlen(R->report_path));
@@ -1740,6 +1753,9 @@ static void print_summary(run *R, double seconds)
             R->written, R->failed, R->skipped, seconds, rate, unit);
     if (cfg->merge && R->merged)
         fprintf(stderr, "; merged into %s", cfg->merge);
+    if (R->stopped)
+        fprintf(stderr, "; reading the records stopped at the error above, later records were "
+                        "not read");
     if (R->report_path)
         fprintf(stderr, "; report: %s", R->report_path);
     fputc('\n', stderr);
@@ -1801,6 +1817,11 @@ int batch_run(const batch_config *cfg, diag *d)
     pthread_t *threads = NULL;
     unsigned started = 0;
 
+    /* The records first: a run that cannot read them leaves no folder and
+     * no journal behind, which would refuse the next run without --resume. */
+    src = batch_source_open(cfg->records, cfg->csv_delimiter, &cfg->load, d, &io_error);
+    if (!src)
+        goto done;
     if (cfg->out_dir) {
         int err = make_folder(cfg->out_dir);
         if (err) {
@@ -1837,9 +1858,6 @@ int batch_run(const batch_config *cfg, diag *d)
             remove_stale(&R, strrchr(R.report_path, '/') + 1);
         }
     }
-    src = batch_source_open(cfg->records, cfg->csv_delimiter, &cfg->load, d, &io_error);
-    if (!src)
-        goto done;
     if (R.progress != BATCH_PROGRESS_NONE) {
         R.total_known = batch_source_count(src, &R.total);
         /* A shard has every Nth record from the Kth. */
@@ -1940,6 +1958,7 @@ done:
     free(R.stale);
     free(R.report_path);
     batch_names_free(R.warned);
+    diag_free(R.stopped);
     buf_free(&R.failures);
     buf_free(&R.renamed);
     buf_free(&R.selection_in);

@@ -206,9 +206,13 @@ static bool names_kit(const char *target)
     return S_ISDIR(st.st_mode);
 }
 
-/* What a journal's fingerprint covers besides the input files. */
+/* What a journal's fingerprint covers besides the input files. Today's date
+ * counts only when it selects records: a run killed before midnight must
+ * resume after it. */
 static char *settings_text(const batch_args *a, long today)
 {
+    if (!a->due)
+        today = 0;
     return xasprintf("name=%s\nshard=%u/%u\ndue=%d %ld %s %ld\nlocale=%s\nstrict=%d\n"
                      "format=%s\ndelimiter=%d\ndate=%s",
                      a->name ? a->name : "", a->shard_k, a->shard_n, a->due, a->due_days,

@@ -324,7 +324,7 @@ int cmd_verify(int argc, char **argv)
     if (!diag_error_count(d) &&
         package_verify(zip_path, password, &common.doc.zip, d, &io_error, &n)) {
         printf("%s: all %zu files match the manifest\n", zip_path, n);
-        status = fflush(stdout) == 0 ? EXIT_OK : EXIT_IO;
+        status = EXIT_OK;
     }
     if (status == EXIT_INPUT && io_error)
         status = EXIT_IO;
@@ -332,5 +332,5 @@ int cmd_verify(int argc, char **argv)
         memset(password, 0, strlen(password));
         free(password);
     }
-    return cli_finish(d, status);
+    return cli_finish_stdout(d, status);
 }

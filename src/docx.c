@@ -198,6 +198,8 @@ struct docx_template {
     size_t *order; /* compiled parts in document order, for docx_each_tag */
     size_t n_order;
     size_t main; /* the main document part's entry */
+    /* Parts a merge edits, by their content type: entries, or -1. */
+    long numbering, footnotes, endnotes;
 };
 
 void docx_free(docx_template *t)
@@ -291,7 +293,15 @@ static bool docx_find_parts(docx_template *t, const doc_options *opt, docx_part_
         goto done;
     types = xmlDocGetRootElement(doc);
     for (size_t i = 0; i < t->n_entries; i++) {
-        kinds[i] = docx_kind_of_type(docx_content_type(types, zipio_name(t->zr, i)));
+        const char *type = docx_content_type(types, zipio_name(t->zr, i));
+        kinds[i] = docx_kind_of_type(type);
+        long *merged = !type                                    ? NULL
+                       : !strcmp(type, WML "numbering+xml") ? &t->numbering
+                       : !strcmp(type, WML "footnotes+xml") ? &t->footnotes
+                       : !strcmp(type, WML "endnotes+xml")  ? &t->endnotes
+                                                            : NULL;
+        if (merged && *merged < 0)
+            *merged = (long)i;
         if (kinds[i] == DOCX_MAIN) {
             if (has_main)
                 kinds[i] = DOCX_NOT_COVERED;
@@ -339,6 +349,7 @@ docx_template *docx_compile(zipio_reader *zr, const char *file, const doc_option
     t->zr = zr;
     t->file = xstrdup(file);
     t->mtime = opt->mtime;
+    t->numbering = t->footnotes = t->endnotes = -1;
     t->n_entries = zipio_count(zr);
     t->entries = xcalloc(t->n_entries ? t->n_entries : 1, sizeof *t->entries);
     t->order = xcalloc(t->n_entries ? t->n_entries : 1, sizeof *t->order);
@@ -640,28 +651,15 @@ static bool merge_read_rels(docx_merger *m, diag *d)
     return ok;
 }
 
-static long find_entry_of_type(const docx_template *t, const char *types, size_t n,
-                               const char *type)
-{
-    (void)n;
-    for (size_t i = 0; i < t->n_entries; i++) {
-        const char *name = zipio_name(t->zr, i);
-        char *probe = xasprintf("PartName=\"/%s\" ContentType=\"%s\"", name, type);
-        bool found = strstr(types, probe) != NULL;
-        free(probe);
-        if (found)
-            return (long)i;
-    }
-    return -1;
-}
-
 docx_merger *docx_merge_new(const docx_template *t, diag *d)
 {
     docx_merger *m = xcalloc(1, sizeof *m);
     m->t = t;
     m->first = xcalloc(t->n_entries ? t->n_entries : 1, sizeof *m->first);
     m->next_num = 1;
-    m->next_docpr = 1;
+    /* Above every picture id the template holds: parts copied as they are
+     * keep theirs, every other picture is numbered from here. */
+    m->next_docpr = (long)xp_contexts_id_base(t->cx);
     const char *main_name = zipio_name(t->zr, t->main);
     const char *slash = strrchr(main_name, '/');
     m->main_dir = slash ? xstrndup(main_name, (size_t)(slash - main_name + 1)) : xstrdup("");
@@ -672,13 +670,11 @@ docx_merger *docx_merge_new(const docx_template *t, diag *d)
     bool ok = read_entry(t, m->rels_entry, &m->rels_raw, d) &&
               read_entry(t, m->types_entry, &m->types_raw, d) &&
               (t->entries[t->main].prog || read_entry(t, (long)t->main, &m->main_raw, d));
-    const char *types = m->types_raw.data ? m->types_raw.data : "";
-    m->numbering_entry = find_entry_of_type(t, types, m->types_raw.len, WML "numbering+xml");
-    static const char *const note_types[2] = {WML "footnotes+xml", WML "endnotes+xml"};
+    m->numbering_entry = t->numbering;
     for (int k = 0; k < 2; k++) {
         merge_notes *mn = &m->notes[k];
         mn->elem = k == 0 ? "footnote" : "endnote";
-        mn->entry = find_entry_of_type(t, types, m->types_raw.len, note_types[k]);
+        mn->entry = k == 0 ? t->footnotes : t->endnotes;
         if (ok && mn->entry >= 0 && !t->entries[mn->entry].prog)
             ok = read_entry(t, mn->entry, &mn->raw, d);
     }
@@ -852,11 +848,42 @@ static void merge_rewrite(docx_merger *m, const char *s, size_t n, size_t r, buf
     free(q_para), free(q_text);
 }
 
+/* "wp:docPr" as part s names it. Caller frees. */
+static char *docpr_qname(const char *s, size_t n)
+{
+    char *wp = xp_root_prefix(s, n, WP_NS);
+    char *q = qn(wp ? wp : "wp:", "docPr");
+    free(wp);
+    return q;
+}
+
+/* Copies XML to out with every picture (q_docpr) under the next free id:
+ * the headers, footers and notes each record gets would repeat them, and
+ * Word reports duplicate picture ids as unreadable content. */
+static void merge_fresh_docpr(docx_merger *m, const char *q_docpr, const char *s, size_t n,
+                              buf *out)
+{
+    size_t copied = 0;
+    xp_raw_tag tag;
+    char num[32];
+    for (size_t at = 0; xp_raw_next(s, n, at, &tag); at = tag.end) {
+        if (tag.closing || !xp_raw_is(s, &tag, q_docpr))
+            continue;
+        snprintf(num, sizeof num, "%ld", m->next_docpr++);
+        xp_attr_edit e = {"id", num};
+        buf_add(out, s + copied, tag.start - copied);
+        xp_raw_emit(out, s, &tag, &e, 1);
+        copied = tag.end;
+    }
+    buf_add(out, s + copied, n - copied);
+}
+
 /* Takes the record's footnotes or endnotes: separators from the first
  * record, every other note under a fresh id (mapped for the body). */
 static void merge_take_notes(docx_merger *m, merge_notes *mn, const char *s, size_t n, size_t r)
 {
     char *q_note = qn(m->w, mn->elem), *q_id = qn(m->w, "id"), *q_type = qn(m->w, "type");
+    char *q_docpr = docpr_qname(s, n);
     mn->n_map = 0;
     xp_raw_tag tag;
     size_t at = 0;
@@ -894,21 +921,23 @@ static void merge_take_notes(docx_merger *m, merge_notes *mn, const char *s, siz
                      map_id(&mn->map, &mn->n_map, &mn->cap_map, id, &mn->next));
             xp_attr_edit e = {q_id, fresh};
             xp_raw_emit(&mn->notes, s, &tag, &e, 1);
-            buf_add(&mn->notes, s + tag.end, end_at - tag.end);
+            merge_fresh_docpr(m, q_docpr, s + tag.end, end_at - tag.end, &mn->notes);
         }
         at = end_at;
         tag.end = end_at;
     }
-    free(q_note), free(q_id), free(q_type);
+    free(q_note), free(q_id), free(q_type), free(q_docpr);
 }
 
 /* The record's copies of the headers and footers that hold tags. */
 static void merge_take_header(docx_merger *m, const merge_rel *rel, const char *s, size_t n,
                               size_t r)
 {
+    char *q_docpr = docpr_qname(s, n);
     if (r == 1) {
         if (!m->first[rel->entry].data)
-            buf_add(&m->first[rel->entry], s, n);
+            merge_fresh_docpr(m, q_docpr, s, n, &m->first[rel->entry]);
+        free(q_docpr);
         return;
     }
     const char *pname = zipio_name(m->t->zr, rel->entry);
@@ -930,7 +959,8 @@ static void merge_take_header(docx_merger *m, const merge_rel *rel, const char *
     merge_part *part = &m->extra[m->n_extra++];
     part->name = name;
     memset(&part->data, 0, sizeof part->data);
-    buf_add(&part->data, s, n);
+    merge_fresh_docpr(m, q_docpr, s, n, &part->data);
+    free(q_docpr);
     if (rel->has_rels) {
         const char *slash = strrchr(name, '/');
         merge_part *own = &m->extra[m->n_extra++];

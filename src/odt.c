@@ -450,22 +450,22 @@ void odt_merge_free(odt_merger *m)
     free(m);
 }
 
-static char *odt_prefix(const char *s, size_t n, const char *ns, const char *fallback)
+static char *merge_prefix(const char *s, size_t n, const char *ns, const char *fallback)
 {
     char *p = xp_root_prefix(s, n, ns);
     return p ? p : xstrdup(fallback);
 }
 
-static char *odt_qn(const char *prefix, const char *local)
+static char *qn(const char *prefix, const char *local)
 {
     return xasprintf("%s%s", prefix, local);
 }
 
 /* The name of the first master page in styles.xml: where a text starts. */
-static char *odt_first_master(odt_merger *m, const char *s, size_t n)
+static char *merge_first_master(const char *s, size_t n)
 {
-    char *style = odt_prefix(s, n, STYLE_NS, "style:");
-    char *q_master = odt_qn(style, "master-page"), *q_name = odt_qn(style, "name");
+    char *style = merge_prefix(s, n, STYLE_NS, "style:");
+    char *q_master = qn(style, "master-page"), *q_name = qn(style, "name");
     char *name = NULL;
     xp_raw_tag tag;
     for (size_t at = 0; !name && xp_raw_next(s, n, at, &tag); at = tag.end) {
@@ -474,17 +474,16 @@ static char *odt_first_master(odt_merger *m, const char *s, size_t n)
             name = xstrndup(s + va, vl);
     }
     free(style), free(q_master), free(q_name);
-    (void)m;
     return name ? name : xstrdup("Standard");
 }
 
 /* Copies record r's master page (the one the text starts on) under a name
  * of its own. */
-static void odt_take_master(odt_merger *m, const char *s, size_t n, size_t r)
+static void merge_take_master(odt_merger *m, const char *s, size_t n, size_t r)
 {
-    char *style = odt_prefix(s, n, STYLE_NS, "style:");
-    char *q_master = odt_qn(style, "master-page"), *q_name = odt_qn(style, "name");
-    char *q_display = odt_qn(style, "display-name");
+    char *style = merge_prefix(s, n, STYLE_NS, "style:");
+    char *q_master = qn(style, "master-page"), *q_name = qn(style, "name");
+    char *q_display = qn(style, "display-name");
     char *end_tag = xasprintf("</%s>", q_master);
     xp_raw_tag tag;
     for (size_t at = 0; xp_raw_next(s, n, at, &tag); at = tag.end) {
@@ -510,13 +509,13 @@ static void odt_take_master(odt_merger *m, const char *s, size_t n, size_t r)
 /* Where office:text's content starts and ends; *decls_end is past the
  * declarations that must stand once, at the top (sequence, variable and
  * user field declarations, forms). */
-static bool odt_find_text(odt_merger *m, const char *s, size_t n, size_t *content,
+static bool merge_find_body(odt_merger *m, const char *s, size_t n, size_t *content,
                           size_t *decls_end, size_t *content_end)
 {
     static const char *const decls[] = {"variable-decls", "sequence-decls",
                                         "user-field-decls", "dde-connection-decls",
                                         "alphabetical-index-auto-mark-file"};
-    char *q_text = odt_qn(m->office, "text"), *q_forms = odt_qn(m->office, "forms");
+    char *q_text = qn(m->office, "text"), *q_forms = qn(m->office, "forms");
     xp_raw_tag tag;
     bool found = false, in_decls = true;
     int depth = 0;
@@ -536,7 +535,7 @@ static bool odt_find_text(odt_merger *m, const char *s, size_t n, size_t *conten
         if (depth == 0 && !tag.closing && in_decls) {
             bool decl = xp_raw_is(s, &tag, q_forms);
             for (size_t k = 0; k < sizeof decls / sizeof decls[0] && !decl; k++) {
-                char *q = odt_qn(m->text, decls[k]);
+                char *q = qn(m->text, decls[k]);
                 decl = xp_raw_is(s, &tag, q);
                 free(q);
             }
@@ -553,24 +552,38 @@ static bool odt_find_text(odt_merger *m, const char *s, size_t n, size_t *conten
     return found && *content_end >= *decls_end;
 }
 
-/* Copies content of a later record, without the xml:id attributes that
- * must stay unique in a document. */
-static void odt_copy_without_ids(odt_merger *m, const char *s, size_t n, buf *out)
+/* Copies content of record r with its xml:id values made its own ("L1"
+ * becomes "cpR2L1"): ids must stay unique in a document, and the lists a
+ * record continues (text:continue-list names an xml:id) must be that
+ * record's, or its numbers go on from the record before. */
+static void merge_rewrite(odt_merger *m, const char *s, size_t n, size_t r, buf *out)
 {
-    char *q_id = odt_qn(m->xml, "id");
+    const char *names[2] = {"id", "continue-list"};
+    char *q[2] = {qn(m->xml, names[0]), qn(m->text, names[1])};
     size_t copied = 0;
     xp_raw_tag tag;
     for (size_t at = 0; xp_raw_next(s, n, at, &tag); at = tag.end) {
-        size_t va, vl;
-        if (tag.closing || !xp_raw_attr(s, &tag, q_id, &va, &vl))
+        if (tag.closing)
             continue;
-        xp_attr_edit e = {q_id, NULL};
-        buf_add(out, s + copied, tag.start - copied);
-        xp_raw_emit(out, s, &tag, &e, 1);
-        copied = tag.end;
+        xp_attr_edit edits[2];
+        char *fresh[2] = {NULL, NULL};
+        size_t n_edits = 0;
+        for (int k = 0; k < 2; k++) {
+            size_t va, vl;
+            if (!xp_raw_attr(s, &tag, q[k], &va, &vl))
+                continue;
+            fresh[k] = xasprintf("cpR%zu%.*s", r, (int)vl, s + va);
+            edits[n_edits++] = (xp_attr_edit){q[k], fresh[k]};
+        }
+        if (n_edits) {
+            buf_add(out, s + copied, tag.start - copied);
+            xp_raw_emit(out, s, &tag, edits, n_edits);
+            copied = tag.end;
+        }
+        free(fresh[0]), free(fresh[1]);
     }
     buf_add(out, s + copied, n - copied);
-    free(q_id);
+    free(q[0]), free(q[1]);
 }
 
 void odt_merge_add(odt_merger *m, buf *piece)
@@ -595,17 +608,17 @@ void odt_merge_add(odt_merger *m, buf *piece)
         }
     }
     if (r == 1) {
-        m->office = odt_prefix(content, content_len, OFFICE_NS, "office:");
-        m->text = odt_prefix(content, content_len, TEXT_NS, "text:");
-        m->style = odt_prefix(content, content_len, STYLE_NS, "style:");
-        m->fo = odt_prefix(content, content_len, FO_NS, "fo:");
+        m->office = merge_prefix(content, content_len, OFFICE_NS, "office:");
+        m->text = merge_prefix(content, content_len, TEXT_NS, "text:");
+        m->style = merge_prefix(content, content_len, STYLE_NS, "style:");
+        m->fo = merge_prefix(content, content_len, FO_NS, "fo:");
         m->xml = xstrdup("xml:");
-        m->master = styles ? odt_first_master(m, styles, styles_len) : xstrdup("Standard");
+        m->master = styles ? merge_first_master(styles, styles_len) : xstrdup("Standard");
         if (styles)
             buf_add(&m->styles_doc, styles, styles_len);
     }
     size_t start, decls_end, end;
-    if (!content || !odt_find_text(m, content, content_len, &start, &decls_end, &end))
+    if (!content || !merge_find_body(m, content, content_len, &start, &decls_end, &end))
         goto done;
     if (r == 1) {
         buf_add(&m->head, content, start);
@@ -616,7 +629,7 @@ void odt_merge_add(odt_merger *m, buf *piece)
     /* Headers and footers with tags: this record gets its own master page. */
     bool own_master = m->styles >= 0 && t->entries[m->styles].prog && styles;
     if (own_master)
-        odt_take_master(m, styles, styles_len, r);
+        merge_take_master(m, styles, styles_len, r);
     const char *st = m->style, *fo = m->fo;
     buf_printf(&m->auto_styles,
                "<%sstyle %sname=\"cpRecord%zu\" %sfamily=\"paragraph\" %smaster-page-name=\"",
@@ -631,14 +644,15 @@ void odt_merge_add(odt_merger *m, buf *piece)
                "%sfont-size=\"1pt\"/></%sstyle>",
                st, st, fo, fo, fo, st, fo, st);
     buf_printf(&m->body, "<%sp %sstyle-name=\"cpRecord%zu\"/>", m->text, m->text, r);
-    odt_copy_without_ids(m, content + decls_end, end - decls_end, &m->body);
+    merge_rewrite(m, content + decls_end, end - decls_end, r, &m->body);
 done:
     buf_free(piece);
 }
 
-/* Inserts extra before the first occurrence of marker in b (else at before_fallback). */
-static void odt_insert(buf *out, const char *s, size_t n, const char *marker,
-                       const char *fallback, const char *extra, size_t extra_len)
+/* Copies s to out with extra inserted before the first marker (a closing
+ * tag); without one, before fallback and wrapped in the marker's element. */
+static void insert_before_first(buf *out, const char *s, size_t n, const char *marker,
+                                const char *fallback, const char *extra, size_t extra_len)
 {
     const char *hit = strstr(s, marker);
     bool wrap = false;
@@ -680,13 +694,14 @@ bool odt_merge_finish(odt_merger *m, buf *out, diag *d)
             buf_add(&doc, m->tail.data ? m->tail.data : "", m->tail.len);
             /* LibreOffice writes an empty <office:automatic-styles/>. */
             xp_replace_all(&doc, auto_empty, auto_pair);
-            odt_insert(&part, doc.data ? doc.data : "", doc.len, auto_close, body_open,
-                       m->auto_styles.data ? m->auto_styles.data : "", m->auto_styles.len);
+            insert_before_first(&part, doc.data ? doc.data : "", doc.len, auto_close, body_open,
+                                m->auto_styles.data ? m->auto_styles.data : "",
+                                m->auto_styles.len);
             buf_free(&doc);
         } else if ((long)i == m->styles && t->entries[i].prog) {
-            odt_insert(&part, m->styles_doc.data ? m->styles_doc.data : "", m->styles_doc.len,
-                       master_close, NULL, m->masters.data ? m->masters.data : "",
-                       m->masters.len);
+            insert_before_first(&part, m->styles_doc.data ? m->styles_doc.data : "",
+                                m->styles_doc.len, master_close, NULL,
+                                m->masters.data ? m->masters.data : "", m->masters.len);
         } else if (t->entries[i].prog) {
             buf_add(&part, m->first[i].data ? m->first[i].data : "", m->first[i].len);
         } else if (t->entries[i].bytes) {

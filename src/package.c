@@ -1259,7 +1259,8 @@ static bool make_pdfs(pk_build *b, const char *soffice)
             if (rerr || pdf.len == 0) {
                 char *why = last_line(log_path);
                 diag_error(b->d, (diag_place){0},
-                           "LibreOffice made no PDF of %s (it exited with status %d)%s%s",
+                           "LibreOffice made no PDF of %s (it exited with status %d%s%s); open "
+                           "the document in LibreOffice to see why, or package without --pdf",
                            docpath, rc, why ? ": " : "", why ? why : "");
                 free(why);
                 *b->io_error = rerr ? rerr : EIO;

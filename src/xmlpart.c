@@ -509,6 +509,11 @@ void xp_contexts_free(xp_contexts *cx)
     free(cx);
 }
 
+uint64_t xp_contexts_id_base(const xp_contexts *cx)
+{
+    return cx->id_base;
+}
+
 xp_compiler *xp_compiler_new(const xp_dialect *dl, const char *file, const doc_options *opt)
 {
     xp_compiler *c = xcalloc(1, sizeof *c);
@@ -1036,11 +1041,14 @@ static bool xp_has_other_paragraph(const xp_dialect *dl, const xmlNode *b)
     return false;
 }
 
+/* Lists c once. The mark is libxml2's field for the application's use (the
+ * tree is ours alone): a search of the list would make a table of many
+ * thousand cells, each losing its tag paragraphs, quadratic. */
 static void xp_touch_container(xp_part *pp, xmlNode *c)
 {
-    for (size_t i = 0; i < pp->n_touched; i++)
-        if (pp->touched[i] == c)
-            return;
+    if (c->_private == pp)
+        return;
+    c->_private = pp;
     XP_GROW(pp->touched, pp->n_touched, pp->cap_touched);
     pp->touched[pp->n_touched++] = c;
 }
@@ -1149,9 +1157,10 @@ static void xp_bare_body(const xp_tag *t, const char **s, size_t *n)
 }
 
 /* Word wants a paragraph in every cell (and header, footer, note), the last
- * thing in it. When every paragraph a cell held is inside one section, an
- * empty paragraph is added for when the section shows nothing
- * ({{^name}}<w:p/>{{/name}}); otherwise one is added at the end. */
+ * thing in it. When every paragraph a cell held is inside one section that
+ * holds a paragraph of its own (not only inside nested sections, which may
+ * show nothing), an empty paragraph is added for when the section shows
+ * nothing ({{^name}}<w:p/>{{/name}}); otherwise one is added at the end. */
 static void xp_fix_containers(xp_part *pp)
 {
     const xp_dialect *dl = pp->dl;
@@ -1162,6 +1171,9 @@ static void xp_fix_containers(xp_part *pp)
         int depth = 0;
         size_t outer = 0, outer_open = SIZE_MAX;
         xmlNode *last0 = NULL, *close_marker = NULL;
+        bool own_paragraph = false;
+        char rch;
+        unsigned count;
         for (xmlNode *ch = c->children; ch; ch = ch->next) {
             size_t ti = xp_marker_index(pp, ch);
             if (ti < pp->n_tags) {
@@ -1178,13 +1190,14 @@ static void xp_fix_containers(xp_part *pp)
             }
             if (depth == 0 && ch->type == XML_ELEMENT_NODE && !dl->is_property(ch))
                 last0 = ch;
+            if (depth == 1 && ch->type == XML_ELEMENT_NODE &&
+                dl->role(ch, &rch, &count) == XP_ROLE_PARAGRAPH)
+                own_paragraph = true;
         }
-        char rch;
-        unsigned count;
         if (last0 && dl->role(last0, &rch, &count) == XP_ROLE_PARAGRAPH)
             continue;
-        if (!last0 && outer == 1 && pp->tags[outer_open].kind == TPL_TAG_SECTION &&
-            close_marker) {
+        if (!last0 && outer == 1 && own_paragraph &&
+            pp->tags[outer_open].kind == TPL_TAG_SECTION && close_marker) {
             const xp_tag *o = &pp->tags[outer_open];
             const char *body;
             size_t n;
@@ -1533,21 +1546,37 @@ static void xp_value_contexts(xp_part *pp)
 
 /* ---- the program --------------------------------------------------------- */
 
-/* A prefix for markers that appears nowhere in the part as parsed. */
+/* A prefix for markers that appears nowhere in the part as parsed:
+ * "casepack" when the part never says it, else "casepackN" with N above
+ * every number written after the word (of a long run of digits, its first
+ * 18 count: no shorter number can then begin that run). One pass, so a part
+ * saying casepack1 … casepack30000 costs no more than any other. */
 static void xp_choose_prefix(xp_part *pp)
 {
+    static const char word[] = "casepack";
+    const size_t wl = sizeof word - 1;
     xmlChar *mem = NULL;
     int len = 0;
     xmlDocDumpMemoryEnc(pp->doc, &mem, &len, "UTF-8");
-    for (unsigned k = 0;; k++) {
-        if (k == 0)
-            snprintf(pp->prefix, sizeof pp->prefix, "casepack");
-        else
-            snprintf(pp->prefix, sizeof pp->prefix, "casepack%u", k);
-        pp->prefix_len = strlen(pp->prefix);
-        if (!mem || !xp_find((const char *)mem, (size_t)len, pp->prefix, pp->prefix_len))
-            break;
+    const char *s = mem ? (const char *)mem : "";
+    size_t n = mem ? (size_t)len : 0, at = 0;
+    bool seen = false;
+    unsigned long long max = 0;
+    for (const char *hit; (hit = xp_find(s + at, n - at, word, wl)) != NULL;) {
+        seen = true;
+        at = (size_t)(hit - s) + wl;
+        unsigned long long v = 0;
+        for (size_t digits = 0; at < n && s[at] >= '0' && s[at] <= '9'; at++, digits++)
+            if (digits < 18)
+                v = v * 10 + (unsigned long long)(s[at] - '0');
+        if (v > max)
+            max = v;
     }
+    if (seen)
+        snprintf(pp->prefix, sizeof pp->prefix, "%s%llu", word, max + 1);
+    else
+        snprintf(pp->prefix, sizeof pp->prefix, "%s", word);
+    pp->prefix_len = strlen(pp->prefix);
     xmlFree(mem);
 }
 

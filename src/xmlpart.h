@@ -104,6 +104,9 @@ xmlDoc *xp_parse(const char *xml, size_t n, const char *file, const char *part, 
  * read-only once compiled, so renders may run in parallel. */
 typedef struct xp_contexts xp_contexts;
 void xp_contexts_free(xp_contexts *cx); /* NULL is a no-op */
+/* The first id above every drawing and bookmark id of the template's parts
+ * (fresh ids in renders count up from it). */
+uint64_t xp_contexts_id_base(const xp_contexts *cx);
 
 /* Compile state for one template: the dialect, the delimiters carried from
  * part to part in document order, the contexts and the id counter base. */

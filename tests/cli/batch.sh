@@ -213,6 +213,32 @@ printf 'x\n' > t.txt
 run batch t.txt --records nowhere.csv -o out
 expect 3 "" "casepack: error: nowhere.csv: cannot read the records file: No such file or directory"
 
+NAME=batch.unreadable_records_leave_no_journal; fresh
+printf 'Dear {{name}}\n' > t.txt; : > r.csv
+run batch t.txt --records r.csv -o out
+a="$STATUS $(ls -A out 2> /dev/null | tr '\n' ' ')"
+printf 'name\nAnn\n' > r.csv
+run_norm batch t.txt --records r.csv -o out
+[ "$a" = "1 " ] && [ "$STATUS $ERR" = "0 casepack: batch: 1 written, 0 failed, 0 skipped in T; report: out/report.json" ] \
+    && pass || fail "first run: $a; second: $STATUS $ERR"
+
+NAME=batch.records_unread_after_a_stop_are_in_the_report; fresh
+printf 'Dear {{name}}\n' > t.txt
+python3 -c "print('name'); print('Ann'); print('x' * 3000); print('Bob')" > r.csv
+run_norm batch t.txt --records r.csv -o out --max-data-size 1000
+expect 1 "" "casepack: error: r.csv:3: this row is longer than the limit of 1000 bytes (is a closing quote missing?); if it is genuine, raise the limit with --max-data-size
+casepack: batch: 1 written, 0 failed, 0 skipped in T; reading the records stopped at the error above, later records were not read; report: out/report.json"
+NAME=batch.records_unread_after_a_stop_are_in_the_report.json
+[ "$(json out/report.json 'r["stopped"]')" = "[{'place': 'r.csv:3', 'message': 'this row is longer than the limit of 1000 bytes (is a closing quote missing?); if it is genuine, raise the limit with --max-data-size'}]" ] \
+    && pass || fail "$(cat out/report.json)"
+
+NAME=batch.resume_on_another_day_without_a_date_window; fresh
+printf 'Dear {{name}}\n' > t.txt; printf 'name\nAnn\nBob\n' > r.csv
+# Kiritimati (UTC+14) and Baker Island (UTC-12) are on different dates at any hour.
+TZ=Etc/GMT+12 run batch t.txt --records r.csv -o out
+TZ=Etc/GMT-14 run_norm batch t.txt --records r.csv -o out --resume
+expect 0 "" "casepack: batch: 0 written, 0 failed, 2 skipped in T; report: out/report.json"
+
 NAME=batch.merge_docx_one_section_per_record; fresh
 mkdir cases
 for i in 1 2 3; do sed "s|^  id: .*|  id: CASE-$i|" "$FIX/letter.yaml" > cases/c$i.yaml; done
@@ -247,6 +273,65 @@ else
     fail "$STATUS $ERR"
 fi
 
+NAME=batch.merge_picture_ids_unique_across_headers_and_body; fresh
+# A letterhead: a picture and a tag in the header, a picture in the body.
+python3 - <<'EOF'
+import zipfile
+W = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+     'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+     'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"')
+pic = lambda i: ('<w:r><w:drawing><wp:inline><wp:extent cx="1" cy="1"/><wp:docPr id="%d" '
+                 'name="P%d"/></wp:inline></w:drawing></w:r>' % (i, i))
+z = zipfile.ZipFile('t.docx', 'w')
+z.writestr('[Content_Types].xml', '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
+    '<Override PartName="/word/header1.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.header+xml"/></Types>')
+z.writestr('word/_rels/document.xml.rels', '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/header" Target="header1.xml"/></Relationships>')
+z.writestr('word/header1.xml', '<w:hdr %s><w:p>%s<w:r><w:t>From {{sender}}</w:t></w:r></w:p></w:hdr>' % (W, pic(1)))
+z.writestr('word/document.xml', '<w:document %s><w:body><w:p><w:r><w:t>Dear {{name}}</w:t></w:r>%s</w:p>'
+    '<w:sectPr><w:headerReference w:type="default" r:id="rId1"/></w:sectPr></w:body></w:document>' % (W, pic(2)))
+z.close()
+EOF
+printf 'name,sender\nAnn,S1\nBob,S2\nCy,S3\n' > r.csv
+run batch t.docx --records r.csv --merge all.docx
+mkdir x && (cd x && unzip -q ../all.docx)
+ids=$(cat x/word/*.xml | grep -o 'docPr id="[0-9]*"')
+if [ "$STATUS" = 0 ] && [ "$(wc -l <<< "$ids")" = 6 ] && [ -z "$(sort <<< "$ids" | uniq -d)" ]; then
+    pass
+else
+    fail "$STATUS $ERR: $(tr '\n' ' ' <<< "$ids")"
+fi
+
+NAME=batch.merge_docx_notes_found_whatever_the_attribute_order; fresh
+# [Content_Types].xml as XML allows it (ContentType first, single quotes):
+# each letter must keep its own footnote, not the first record's.
+python3 - <<'EOF'
+import zipfile
+W = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+     'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"')
+WML = 'application/vnd.openxmlformats-officedocument.wordprocessingml.'
+z = zipfile.ZipFile('t.docx', 'w')
+z.writestr('[Content_Types].xml', '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    "<Override ContentType='" + WML + "document.main+xml' PartName='/word/document.xml'/>"
+    "<Override ContentType='" + WML + "footnotes+xml' PartName='/word/footnotes.xml'/></Types>")
+z.writestr('word/footnotes.xml', '<w:footnotes %s><w:footnote w:type="separator" w:id="-1"><w:p><w:r>'
+    '<w:separator/></w:r></w:p></w:footnote><w:footnote w:id="1"><w:p><w:r><w:t>Note for {{name}}</w:t>'
+    '</w:r></w:p></w:footnote></w:footnotes>' % W)
+z.writestr('word/document.xml', '<w:document %s><w:body><w:p><w:r><w:t>Dear {{name}}</w:t></w:r><w:r>'
+    '<w:footnoteReference w:id="1"/></w:r></w:p><w:sectPr/></w:body></w:document>' % W)
+z.close()
+EOF
+printf 'name\nAnn\nBob\n' > r.csv
+run batch t.docx --records r.csv --merge all.docx
+notes=$(unzip -p all.docx word/footnotes.xml | grep -o 'w:id="[-0-9]*"\|Note for [A-Za-z]*' | tr '\n' ' ')
+refs=$(unzip -p all.docx word/document.xml | grep -o 'footnoteReference w:id="[0-9]*"' | tr '\n' ' ')
+[ "$STATUS" = 0 ] && [ "$notes" = 'w:id="-1" w:id="1" Note for Ann w:id="2" Note for Bob ' ] \
+    && [ "$refs" = 'footnoteReference w:id="1" footnoteReference w:id="2" ' ] \
+    && pass || fail "$STATUS $ERR: $notes / $refs"
+
 NAME=batch.merge_odt_one_master_page_per_record; fresh
 mkdir cases
 for i in 1 2 3; do sed "s|^  id: .*|  id: CASE-$i|" "$FIX/letter.yaml" > cases/c$i.yaml; done
@@ -263,6 +348,28 @@ if [ "$STATUS" = 0 ] && [ "$ERR" = "casepack: batch: 3 written, 0 failed, 0 skip
 else
     fail "$STATUS $ERR"
 fi
+
+NAME=batch.merge_odt_continued_list_stays_in_its_record; fresh
+# LibreOffice continues a list interrupted by a paragraph through
+# text:continue-list="<xml:id of the first part>"; in a later record it must
+# name that record's own list, or the numbers go on from the record before.
+python3 - <<'EOF'
+import zipfile
+z = zipfile.ZipFile('t.odt', 'w')
+z.writestr('mimetype', 'application/vnd.oasis.opendocument.text')
+z.writestr('content.xml', '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.3"><office:body><office:text>'
+    '<text:list xml:id="L1"><text:list-item><text:p>{{name}} one</text:p></text:list-item></text:list>'
+    '<text:p>between</text:p>'
+    '<text:list text:continue-list="L1"><text:list-item><text:p>two</text:p></text:list-item></text:list>'
+    '</office:text></office:body></office:document-content>')
+z.close()
+EOF
+printf 'name\nAnn\nBob\n' > r.csv
+run batch t.odt --records r.csv --merge all.odt
+refs=$(unzip -p all.odt content.xml | grep -o 'xml:id="[^"]*"\|continue-list="[^"]*"' | tr '\n' ' ')
+[ "$STATUS" = 0 ] && [ "$refs" = 'xml:id="L1" continue-list="L1" xml:id="cpR2L1" continue-list="cpR2L1" ' ] \
+    && pass || fail "$STATUS $ERR: $refs"
 
 NAME=batch.merge_needs_a_document; fresh
 printf 'x\n' > t.txt; printf 'a\n1\n' > r.csv

@@ -132,6 +132,10 @@ NAME=verify.accepts_a_good_package
 run verify KOVAL-2027-01.zip
 expect 0 "KOVAL-2027-01.zip: all 4 files match the manifest" ""
 
+NAME=verify.full_disk_is_an_error_with_a_message
+"$CASEPACK" verify KOVAL-2027-01.zip > /dev/full 2> .stderr; STATUS=$?; OUT=""; ERR=$(cat .stderr)
+expect 3 "" "casepack: error: cannot write to standard output: No space left on device"
+
 NAME=verify.names_a_changed_file
 cp KOVAL-2027-01.zip good.zip
 rewrite_zip good.zip changed.zip flip KOVAL-2027-01/annexes/A02-zaiava-svidka.txt
@@ -498,7 +502,7 @@ expect 3 "" "casepack: error: LibreOffice did not finish converting the document
 NAME=package.pdf_failure_names_the_document
 printf '#!/bin/sh\necho "Error: source file could not be loaded"\nexit 1\n' > fake-soffice
 TMPDIR="$WORK/tmp" CASEPACK_SOFFICE="$WORK/fake-soffice" run package case.yaml --kits "$KITS" --pdf
-expect 3 "" "casepack: error: LibreOffice made no PDF of 01-letter.docx (it exited with status 1): Error: source file could not be loaded"
+expect 3 "" "casepack: error: LibreOffice made no PDF of 01-letter.docx (it exited with status 1: Error: source file could not be loaded); open the document in LibreOffice to see why, or package without --pdf"
 [ -z "$(ls -A tmp)" ] && only_files annexes case.yaml fake-soffice tmp || fail "left: $(ls -A . tmp)"
 
 NAME=package.pdf_timeout_bad_value

@@ -319,6 +319,19 @@ static void section_filling_a_cell_keeps_a_paragraph(void)
     CHECK_STR(out, TBL_HEAD "<w:tr><w:tc><w:tcPr/><w:p/></w:tc></w:tr></w:tbl><w:p/>");
 }
 
+/* Every paragraph of the cell inside a nested section: the outer one shows,
+ * the inner one does not, and the cell must still end with a paragraph. */
+static void nested_sections_filling_a_cell_keep_a_paragraph(void)
+{
+    const char *out = render_body(
+        TBL_HEAD "<w:tr><w:tc><w:p><w:r><w:t>{{#xs}}</w:t></w:r></w:p>"
+        "<w:p><w:r><w:t>{{#on}}</w:t></w:r></w:p><w:p><w:r><w:t>{{n}}</w:t></w:r></w:p>"
+        "<w:p><w:r><w:t>{{/on}}</w:t></w:r></w:p><w:p><w:r><w:t>{{/xs}}</w:t></w:r></w:p>"
+        "</w:tc></w:tr></w:tbl><w:p/>",
+        M("xs", L(M("n", S("a"), "on", value_new_bool(false), NULL), NULL), NULL));
+    CHECK_STR(out, TBL_HEAD "<w:tr><w:tc><w:p/></w:tc></w:tr></w:tbl><w:p/>");
+}
+
 static void tag_paragraph_with_section_break_stays(void)
 {
     const char *out = render_body(
@@ -460,6 +473,21 @@ static void escaping(void)
     CHECK_STR(out, "<w:p><w:r><w:t xml:space=\"preserve\">&amp; &lt; &gt; &quot; &apos;|"
                    "&amp; &lt; &gt; &quot; &apos;|&amp; &lt; &gt; &quot; &apos;</w:t></w:r>"
                    "</w:p>");
+}
+
+/* The part already says casepack, casepack7, casepack12345678901234567890 (a
+ * run of digits too long for a number): markers must take a name none of
+ * them starts with, found in one pass however many there are. */
+static void marker_names_absent_from_the_part(void)
+{
+    const char *out = render_body(
+        "<w:p><w:r><w:t>casepack casepack7 casepack12345678901234567890 {{a}}</w:t></w:r></w:p>"
+        "<w:p w14:paraId=\"casepack8_1\"><w:r><w:t>{{#xs}}x{{/xs}}</w:t></w:r></w:p>",
+        M("a", S("v"), "xs", L(S("1"), S("2"), NULL), NULL));
+    CHECK_STR(out, "<w:p><w:r><w:t xml:space=\"preserve\">casepack casepack7 "
+                   "casepack12345678901234567890 v</w:t></w:r></w:p>"
+                   "<w:p w14:paraId=\"casepack8_1\"><w:r><w:t xml:space=\"preserve\">xx</w:t>"
+                   "</w:r></w:p>");
 }
 
 static void forbidden_control_character(void)
@@ -702,6 +730,7 @@ UNIT_MAIN("docx", UNIT(split_over_five_runs), UNIT(curly_quotes_in_filter_argume
           UNIT(paragraph_section_over_list_items), UNIT(empty_list_leaves_no_blank_paragraph),
           UNIT(row_section), UNIT(two_row_section), UNIT(row_tag_alone_in_cell_keeps_its_paragraph),
           UNIT(section_filling_a_cell_keeps_a_paragraph),
+          UNIT(nested_sections_filling_a_cell_keep_a_paragraph),
           UNIT(tag_paragraph_with_section_break_stays), UNIT(close_and_open_in_one_paragraph),
           UNIT(nested_paragraph_sections), UNIT(comment_alone_in_a_cell),
           UNIT(set_delimiters_paragraph_vanishes),
@@ -709,6 +738,7 @@ UNIT_MAIN("docx", UNIT(split_over_five_runs), UNIT(curly_quotes_in_filter_argume
           UNIT(reach_error_names_both_places_and_fixes), UNIT(tag_spanning_two_paragraphs),
           UNIT(unbalanced_sections), UNIT(value_with_newline_and_tab),
           UNIT(value_alone_splits_into_paragraphs), UNIT(escaping),
+          UNIT(marker_names_absent_from_the_part),
           UNIT(forbidden_control_character), UNIT(repeated_image_gets_fresh_ids),
           UNIT(dtd_rejected), UNIT(malformed_part), UNIT(depth_limit), UNIT(package_parts),
           UNIT(package_fields_in_order), UNIT(package_without_main_part))
