@@ -333,13 +333,12 @@ static bool key_ok(const char *key)
     return true;
 }
 
-/* Levenshtein distance, for "did you mean"; names past 31 bytes never match. */
-static size_t edit_distance(const char *a, const char *b)
+size_t cite_edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
-    if (la > 31 || lb > 31)
+    if (la > 63 || lb > 63)
         return SIZE_MAX;
-    size_t row[32];
+    size_t row[64];
     for (size_t j = 0; j <= lb; j++)
         row[j] = j;
     for (size_t i = 1; i <= la; i++) {
@@ -367,7 +366,7 @@ static const char *field_suggestion(const char *name)
     const char *best = NULL;
     size_t best_d = 3;
     for (size_t f = 0; f < F_COUNT; f++) {
-        size_t d = edit_distance(name, field_names[f]);
+        size_t d = cite_edit_distance(name, field_names[f]);
         if (d < best_d && d < strlen(field_names[f])) {
             best_d = d;
             best = field_names[f];

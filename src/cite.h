@@ -32,7 +32,7 @@ typedef struct cite_entry {
 
 typedef struct cite_library cite_library;
 
-cite_library *cite_new(void);
+cite_library *cite_new(void); /* caller frees with cite_free */
 void cite_free(cite_library *lib); /* NULL is a no-op */
 
 /* Adds every entry of one YAML file (a map of key → entry). An entry whose key
@@ -53,5 +53,9 @@ size_t cite_count(const cite_library *lib);
 const char *cite_key_at(const cite_library *lib, size_t i);
 
 const char *cite_status_name(cite_status s); /* "verified", "partly", "unverified" */
+
+/* Levenshtein distance between two short names (keys, field names), for
+ * "did you mean"; SIZE_MAX when either is longer than 63 bytes. */
+size_t cite_edit_distance(const char *a, const char *b);
 
 #endif

@@ -5,10 +5,14 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "filters.h"
 
 #ifndef CASEPACK_DATADIR
 #define CASEPACK_DATADIR "/usr/local/share/casepack"
@@ -44,6 +48,36 @@ bool cli_parse_size(const char *s, unsigned long long *out)
     return true;
 }
 
+bool cli_locale_ok(const char *tag)
+{
+    if (filters_locale_known(tag))
+        return true;
+    cli_usage_error("--locale '%s' is not a language casepack knows; write a language code such "
+                    "as uk, en or en-GB",
+                    tag);
+    return false;
+}
+
+bool cli_folder_ok(const char *flag, const char *dir)
+{
+    struct stat st;
+    if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+        return true;
+    cli_usage_error("%s '%s' is not a folder; name the folder that holds them", flag, dir);
+    return false;
+}
+
+bool cli_stdin_once(const char *const *names, size_t n)
+{
+    size_t uses = 0;
+    for (size_t i = 0; i < n; i++)
+        uses += names[i] && strcmp(names[i], "-") == 0;
+    if (uses <= 1)
+        return true;
+    cli_usage_error("standard input is named twice ('-'), and it can be read only once");
+    return false;
+}
+
 void cli_common_init(cli_common *c)
 {
     memset(c, 0, sizeof *c);
@@ -72,28 +106,64 @@ const char *cli_flag_value(const char *name, int argc, char **argv, int *i, bool
     return argv[++*i];
 }
 
-/* The --max-* flags, each with where it lands. */
-static bool set_limit(cli_common *c, const char *name, unsigned long long n)
+/* The --max-* flags: each one's name, and the most its field holds (a larger
+ * number would wrap to a small limit, or to 0, which means the default). */
+typedef enum limit_id {
+    LIMIT_DATA_SIZE,
+    LIMIT_DEPTH,
+    LIMIT_NODES,
+    LIMIT_ENTRIES,
+    LIMIT_ENTRY_SIZE,
+    LIMIT_TOTAL_SIZE,
+    LIMIT_XML_DEPTH,
+    LIMIT_PARTIAL_DEPTH,
+    LIMIT_COUNT
+} limit_id;
+
+static const struct {
+    const char *name;
+    unsigned long long most;
+} limit_flags[LIMIT_COUNT] = {
+    [LIMIT_DATA_SIZE] = {"--max-data-size", SIZE_MAX},
+    [LIMIT_DEPTH] = {"--max-depth", UINT_MAX},
+    [LIMIT_NODES] = {"--max-nodes", SIZE_MAX},
+    [LIMIT_ENTRIES] = {"--max-entries", SIZE_MAX},
+    [LIMIT_ENTRY_SIZE] = {"--max-entry-size", UINT64_MAX},
+    [LIMIT_TOTAL_SIZE] = {"--max-total-size", UINT64_MAX},
+    [LIMIT_XML_DEPTH] = {"--max-xml-depth", SIZE_MAX},
+    [LIMIT_PARTIAL_DEPTH] = {"--max-partial-depth", UINT_MAX},
+};
+
+static void set_limit(cli_common *c, limit_id id, unsigned long long n)
 {
-    if (!strcmp(name, "--max-data-size"))
+    switch (id) {
+    case LIMIT_DATA_SIZE:
         c->load.max_bytes = (size_t)n;
-    else if (!strcmp(name, "--max-depth"))
+        break;
+    case LIMIT_DEPTH:
         c->load.max_depth = (unsigned)n;
-    else if (!strcmp(name, "--max-nodes"))
+        break;
+    case LIMIT_NODES:
         c->load.max_nodes = (size_t)n;
-    else if (!strcmp(name, "--max-entries"))
+        break;
+    case LIMIT_ENTRIES:
         c->doc.zip.max_entries = (size_t)n;
-    else if (!strcmp(name, "--max-entry-size"))
+        break;
+    case LIMIT_ENTRY_SIZE:
         c->doc.zip.max_entry_size = n;
-    else if (!strcmp(name, "--max-total-size"))
+        break;
+    case LIMIT_TOTAL_SIZE:
         c->doc.zip.max_total_size = n;
-    else if (!strcmp(name, "--max-xml-depth"))
+        break;
+    case LIMIT_XML_DEPTH:
         c->doc.max_xml_depth = (size_t)n;
-    else if (!strcmp(name, "--max-partial-depth"))
+        break;
+    case LIMIT_PARTIAL_DEPTH:
         c->max_partial_depth = (unsigned)n;
-    else
-        return false;
-    return true;
+        break;
+    case LIMIT_COUNT:
+        break;
+    }
 }
 
 int cli_common_flag(cli_common *c, int argc, char **argv, int *i)
@@ -106,13 +176,13 @@ int cli_common_flag(cli_common *c, int argc, char **argv, int *i)
         return 1;
     }
     if ((val = cli_flag_value("--partials", argc, argv, i, &taken)) || taken) {
-        if (!val)
+        if (!val || !cli_folder_ok("--partials", val))
             return -EXIT_USAGE;
         c->doc.partials_dir = val;
         return 1;
     }
     if ((val = cli_flag_value("--locale", argc, argv, i, &taken)) || taken) {
-        if (!val)
+        if (!val || !cli_locale_ok(val))
             return -EXIT_USAGE;
         c->locale = val;
         return 1;
@@ -135,10 +205,12 @@ int cli_common_flag(cli_common *c, int argc, char **argv, int *i)
             return 0;
         memcpy(name, arg, len);
         name[len] = '\0';
-        unsigned long long probe;
-        cli_common scratch;
-        if (!set_limit(&scratch, name, 1))
+        limit_id id = 0;
+        while (id < LIMIT_COUNT && strcmp(name, limit_flags[id].name) != 0)
+            id++;
+        if (id == LIMIT_COUNT)
             return 0;
+        unsigned long long probe, most = limit_flags[id].most;
         val = cli_flag_value(name, argc, argv, i, &taken);
         if (!val)
             return -EXIT_USAGE;
@@ -149,7 +221,11 @@ int cli_common_flag(cli_common *c, int argc, char **argv, int *i)
                     name, val);
             return -EXIT_USAGE;
         }
-        set_limit(c, name, probe);
+        if (probe > most) {
+            fprintf(stderr, "casepack: error: %s is at most %llu, not '%s'\n", name, most, val);
+            return -EXIT_USAGE;
+        }
+        set_limit(c, id, probe);
         return 1;
     }
     return 0;
@@ -211,6 +287,15 @@ const char *cli_templates_dir(void)
     }
     snprintf(found, sizeof found, "%s", CASEPACK_DATADIR);
     return found;
+}
+
+int cli_finish_stdout(diag *d, int status)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        diag_error(d, (diag_place){0}, "cannot write to standard output: %s", strerror(errno));
+        status = EXIT_IO;
+    }
+    return cli_finish(d, status);
 }
 
 int cli_finish(diag *d, int status)

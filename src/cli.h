@@ -24,6 +24,19 @@ enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
 /* Prints "casepack: error: MESSAGE" and "Try 'casepack --help'." to stderr. */
 void cli_usage_error(const char *fmt, ...) CP_PRINTF(1, 2);
 
+/* True when tag (a --locale value) names a language ICU knows; otherwise
+ * prints a usage error, as dates would silently come out in English. */
+bool cli_locale_ok(const char *tag);
+
+/* True when dir (the value of a flag such as --partials or --kits) is a
+ * folder; otherwise prints a usage error: a mistyped folder would otherwise
+ * be searched and found empty, without a word. */
+bool cli_folder_ok(const char *flag, const char *dir);
+
+/* Standard input can be read once: false, after a usage error, when "-"
+ * stands more than once among names[0..n) (NULL names are skipped). */
+bool cli_stdin_once(const char *const *names, size_t n);
+
 /* "256M", "1G", "4096": a size with an optional K, M or G suffix. */
 bool cli_parse_size(const char *s, unsigned long long *out);
 
@@ -65,6 +78,10 @@ const char *cli_templates_dir(void);
 
 /* Prints every diagnostic, frees d, returns status. */
 int cli_finish(diag *d, int status);
+/* The same for a command that wrote to standard output: a write that did not
+ * get out (a full disk, a closed pipe) is reported, and the status is then
+ * EXIT_IO. Consumes d. */
+int cli_finish_stdout(diag *d, int status);
 
 /* Kits and citations (cmd_kit.c), shared with render. The folders kits are
  * searched in: each --kits DIR in order, then the shipped templates folder.

@@ -5,7 +5,6 @@
  * searched, loading the citation library, and a kit's defaults and schema
  * applied to case data. Flags and output only; the work is kit.h's,
  * schema.h's and cite.h's. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,10 +102,10 @@ static int parse_args(int argc, char **argv, kit_args *a, const char *usage, uns
         }
         if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
             printf("usage: casepack %s\n", usage);
-            return EXIT_OK;
+            return cli_finish_stdout(diag_new(), EXIT_OK);
         }
         if ((val = cli_flag_value("--kits", argc, argv, &i, &taken)) || taken) {
-            if (!val)
+            if (!val || !cli_folder_ok("--kits", val))
                 return EXIT_USAGE;
             a->kits[a->n_kits++] = val;
         } else if ((val = cli_flag_value("--citations", argc, argv, &i, &taken)) || taken) {
@@ -115,7 +114,7 @@ static int parse_args(int argc, char **argv, kit_args *a, const char *usage, uns
             a->citations[a->n_citations++] = val;
         } else if ((takes & TAKES_LOCALE) &&
                    ((val = cli_flag_value("--locale", argc, argv, &i, &taken)) || taken)) {
-            if (!val)
+            if (!val || !cli_locale_ok(val))
                 return EXIT_USAGE;
             a->common.locale = val;
         } else if ((takes & TAKES_VERBOSE) && (!strcmp(arg, "-v") || !strcmp(arg, "--verbose"))) {
@@ -128,15 +127,6 @@ static int parse_args(int argc, char **argv, kit_args *a, const char *usage, uns
         }
     }
     return -1;
-}
-
-static int finish_stdout(diag *d, int status)
-{
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        diag_error(d, (diag_place){0}, "cannot write to standard output: %s", strerror(errno));
-        status = EXIT_IO;
-    }
-    return cli_finish(d, status);
 }
 
 static bool is_file(const char *path)
@@ -441,6 +431,10 @@ int cmd_check(int argc, char **argv)
         kit_args_free(&a);
         return EXIT_USAGE;
     }
+    if (!cli_stdin_once(a.pos, a.n_pos)) {
+        kit_args_free(&a);
+        return EXIT_USAGE;
+    }
     diag *d = diag_new();
     int io_error = 0;
     const char *target = a.pos[0];
@@ -487,7 +481,7 @@ int cmd_check(int argc, char **argv)
     schema_free(own);
     kit_free(k);
     kit_args_free(&a);
-    return finish_stdout(d, status);
+    return cli_finish_stdout(d, status);
 }
 
 /* ---- new ----------------------------------------------------------------- */
@@ -548,7 +542,7 @@ int cmd_new(int argc, char **argv)
     buf_free(&kits);
     kit_free(k);
     kit_args_free(&a);
-    return finish_stdout(d, EXIT_OK);
+    return cli_finish_stdout(d, EXIT_OK);
 }
 
 /* ---- kits ---------------------------------------------------------------- */
@@ -621,7 +615,7 @@ int cmd_kits(int argc, char **argv)
     free(search);
     buf_free(&out);
     kit_args_free(&a);
-    return finish_stdout(d, status);
+    return cli_finish_stdout(d, status);
 }
 
 /* ---- cite ---------------------------------------------------------------- */
@@ -705,5 +699,5 @@ int cmd_cite(int argc, char **argv)
     buf_free(&out);
     cite_free(lib);
     kit_args_free(&a);
-    return finish_stdout(d, status);
+    return cli_finish_stdout(d, status);
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -42,7 +43,7 @@ static int parse_args(int argc, char **argv, render_args *a, bool for_fields)
                               : "render TEMPLATE [-d DATA]... [-o OUT] [--force] [--partials DIR] "
                                 "[--delimiters 'L R'] [--locale TAG] [--strict] [--kit KIT] "
                                 "[--kits DIR] [--citations FILE]");
-            return EXIT_OK;
+            return cli_finish_stdout(diag_new(), EXIT_OK);
         }
         if (!for_fields && ((val = cli_flag_value("-d", argc, argv, &i, &taken)) || taken ||
                             (val = cli_flag_value("--data", argc, argv, &i, &taken)) || taken)) {
@@ -62,7 +63,7 @@ static int parse_args(int argc, char **argv, render_args *a, bool for_fields)
             a->kit = val;
         } else if (!for_fields && ((val = cli_flag_value("--kits", argc, argv, &i, &taken)) ||
                                    taken)) {
-            if (!val)
+            if (!val || !cli_folder_ok("--kits", val))
                 return EXIT_USAGE;
             a->kits[a->n_kits++] = val;
         } else if (!for_fields &&
@@ -88,7 +89,13 @@ static int parse_args(int argc, char **argv, render_args *a, bool for_fields)
         cli_usage_error("%s needs a TEMPLATE", for_fields ? "fields" : "render");
         return EXIT_USAGE;
     }
-    return -1;
+    const char **inputs = xcalloc(a->n_data + 1, sizeof *inputs);
+    inputs[0] = a->template_path;
+    for (size_t i = 0; i < a->n_data; i++)
+        inputs[i + 1] = a->data[i];
+    bool once = cli_stdin_once(inputs, a->n_data + 1);
+    free(inputs);
+    return once ? -1 : EXIT_USAGE;
 }
 
 /* letter.docx → letter.docx in the current folder; a text template keeps its
@@ -100,6 +107,40 @@ static char *default_output(const char *template_path, const char *ext)
     const char *dot = strrchr(base, '.');
     size_t stem = dot && dot != base ? (size_t)(dot - base) : strlen(base);
     return *ext ? xasprintf("%.*s.%s", (int)stem, base, ext) : xasprintf("%.*s", (int)stem, base);
+}
+
+/* Why writing out_path would destroy one of the render's own inputs (a text
+ * template rendered in its own folder without -o is named as its output),
+ * or NULL. --force is no answer to that, so it is asked before. */
+static const char *output_clobbers_input(const char *out_path, const render_args *a)
+{
+    struct stat out, in;
+    if (strcmp(out_path, "-") == 0 || stat(out_path, &out) != 0)
+        return NULL;
+    if (stat(a->template_path, &in) == 0 && in.st_dev == out.st_dev && in.st_ino == out.st_ino)
+        return "this is the template, which the output would overwrite; choose another name "
+               "with -o";
+    for (size_t i = 0; i < a->n_data; i++)
+        if (stat(a->data[i], &in) == 0 && in.st_dev == out.st_dev && in.st_ino == out.st_ino)
+            return "this is a data file of this render, which the output would overwrite; "
+                   "choose another name with -o";
+    return NULL;
+}
+
+/* The output could not be written: what failed, and when it is a folder
+ * that is not there, what to do about it. */
+static void report_write_error(diag *d, const char *out_path, int err, const char *op)
+{
+    const char *slash = strrchr(out_path, '/');
+    if ((err == ENOENT || err == ENOTDIR) && slash && op && strcmp(op, "open") == 0) {
+        int dir_len = (int)(slash - out_path);
+        diag_error(d, (diag_place){.file = out_path},
+                   "cannot write: there is no folder \"%.*s\"; create it first, or choose "
+                   "another place with -o",
+                   dir_len ? dir_len : 1, dir_len ? out_path : "/");
+        return;
+    }
+    diag_error(d, (diag_place){.file = out_path}, "cannot write (%s): %s", op, strerror(err));
 }
 
 static void render_args_free(render_args *a)
@@ -163,17 +204,20 @@ int cmd_render(int argc, char **argv)
         if (doc_render(t, data, &ro, &out, d) && !(a.common.strict && diag_count(d) > 0)) {
             out_path = a.output ? xstrdup(a.output)
                                 : default_output(a.template_path, doc_output_extension(t));
-            const char *op;
+            const char *op = NULL;
+            const char *clobbers = output_clobbers_input(out_path, &a);
             /* Rendered documents hold case data: only their owner reads them. */
-            int err = util_write_atomic(out_path, out.data ? out.data : "", out.len, 0600,
-                                        a.force, &op);
-            if (err == EEXIST)
+            int err = clobbers ? 0
+                               : util_write_atomic(out_path, out.data ? out.data : "", out.len,
+                                                   0600, a.force, &op);
+            if (clobbers)
+                diag_error(d, (diag_place){.file = out_path}, "%s", clobbers);
+            else if (err == EEXIST)
                 diag_error(d, (diag_place){.file = out_path},
                            "already exists; casepack does not overwrite it without --force "
                            "(or choose another name with -o)");
             else if (err) {
-                diag_error(d, (diag_place){.file = out_path}, "cannot write (%s): %s", op,
-                           strerror(err));
+                report_write_error(d, out_path, err, op);
                 io_error = err;
             }
         } else if (diag_system_errno(d)) {
@@ -216,6 +260,23 @@ static const char *tag_kind_name(tpl_tag_kind k)
     return names[k];
 }
 
+/* A tag's text on one line of the listing: its tabs and line breaks (a
+ * comment over several lines) shown as \t, \n and \r, so that each tag stays
+ * one line of tab-separated columns. */
+static void add_one_line(buf *out, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '\t')
+            buf_adds(out, "\\t");
+        else if (*s == '\n')
+            buf_adds(out, "\\n");
+        else if (*s == '\r')
+            buf_adds(out, "\\r");
+        else
+            buf_addc(out, *s);
+    }
+}
+
 static void fields_one(void *ud, tpl_tag_kind kind, const char *body, const char *path,
                        const diag_place *w)
 {
@@ -241,7 +302,9 @@ static void fields_one(void *ud, tpl_tag_kind kind, const char *body, const char
             buf_printf(&s->out, "%s:%s:p%u", s->file, w->part, w->para);
         else
             buf_printf(&s->out, "%s:%u:%u", s->file, w->line, w->col);
-        buf_printf(&s->out, "\t%s\t%s\t%s\n", tag_kind_name(kind), body, path ? path : "-");
+        buf_printf(&s->out, "\t%s\t", tag_kind_name(kind));
+        add_one_line(&s->out, body);
+        buf_printf(&s->out, "\t%s\n", path ? path : "-");
     }
     s->n++;
 }
@@ -268,10 +331,7 @@ int cmd_fields(int argc, char **argv)
     if (a.json)
         buf_adds(&s.out, s.n ? "\n]}\n" : "]}\n");
     fwrite(s.out.data ? s.out.data : "", 1, s.out.len, stdout);
-    status = fflush(stdout) == 0 && !ferror(stdout) ? EXIT_OK : EXIT_IO;
-    if (status == EXIT_IO)
-        diag_error(d, (diag_place){0}, "cannot write to standard output: %s", strerror(errno));
     buf_free(&s.out);
     doc_free(t);
-    return cli_finish(d, status);
+    return cli_finish_stdout(d, EXIT_OK);
 }

@@ -23,7 +23,8 @@
 
 typedef struct partial_entry {
     char *name, *indent;
-    tpl_program *prog; /* NULL: looked for and not found */
+    tpl_program *prog; /* NULL: not found, or unusable (errs says why) */
+    diag *errs;        /* why it is unusable, told again to every render; NULL: nothing */
 } partial_entry;
 
 struct doc_template {
@@ -31,6 +32,7 @@ struct doc_template {
     char *file;
     char *ext;
     char *partials_dir;
+    size_t max_partial_bytes; /* a partial is a template: --max-total-size caps it too */
     tpl_delims delims;
     tpl_program *text;
     docx_template *docx;
@@ -79,6 +81,7 @@ static doc_template *doc_alloc(doc_format fmt, const char *name, const doc_optio
     t->file = xstrdup(name);
     t->delims = opt->delims;
     t->partials_dir = opt->partials_dir ? xstrdup(opt->partials_dir) : NULL;
+    t->max_partial_bytes = (size_t)opt->zip.max_total_size;
     switch (fmt) {
     case DOC_DOCX:
         /* Macro-enabled content types need the .docm name or Word refuses
@@ -108,6 +111,50 @@ static void note_citing_tag(void *ud, tpl_tag_kind kind, const char *body, const
         *(bool *)ud = true;
 }
 
+/* A text template or partial must be UTF-8: false, with the place of the
+ * first bad byte in d, when it is not. what: "template" or "partial". */
+static bool text_is_utf8(const char *bytes, size_t n, const char *name, const char *what,
+                         diag *d)
+{
+    size_t bad;
+    if (util_utf8_valid(bytes, n, &bad))
+        return true;
+    unsigned line = 1, col = 1;
+    for (size_t i = 0; i < bad; i++) {
+        if (bytes[i] == '\n')
+            line++, col = 1;
+        else if (((unsigned char)bytes[i] & 0xC0) != 0x80)
+            col++;
+    }
+    diag_error(d, (diag_place){.file = name, .line = line, .col = col},
+               "the %s is not valid UTF-8 (byte 0x%02X); save it as UTF-8 text", what,
+               (unsigned char)bytes[bad]);
+    return false;
+}
+
+typedef struct partial_warning {
+    const doc_template *t;
+    diag *d;
+} partial_warning;
+
+/* Documents take no partials until the clause library exists (a text
+ * partial spliced into XML would become markup): each such tag is told, so
+ * that nothing goes missing from a filed document without a word. */
+static void warn_document_partial(void *ud, tpl_tag_kind kind, const char *body, const char *path,
+                                  const diag_place *where)
+{
+    (void)path;
+    const partial_warning *w = ud;
+    if (kind != TPL_TAG_PARTIAL)
+        return;
+    char *tag = xasprintf("%s%s%s", w->t->delims.open, body, w->t->delims.close);
+    diag_warning(w->d, *where,
+                 "%s: partials work only in text templates for now, so in a document this tag "
+                 "shows nothing; write the clause into the document itself",
+                 diag_quote(tag, strlen(tag)));
+    free(tag);
+}
+
 doc_template *doc_compile_memory(const char *bytes, size_t n, doc_format fmt, const char *name,
                                  const doc_options *opt, diag *d)
 {
@@ -115,20 +162,8 @@ doc_template *doc_compile_memory(const char *bytes, size_t n, doc_format fmt, co
     bool ok = false;
     switch (fmt) {
     case DOC_TEXT: {
-        size_t bad;
-        if (!util_utf8_valid(bytes, n, &bad)) {
-            unsigned line = 1, col = 1;
-            for (size_t i = 0; i < bad; i++) {
-                if (bytes[i] == '\n')
-                    line++, col = 1;
-                else if (((unsigned char)bytes[i] & 0xC0) != 0x80)
-                    col++;
-            }
-            diag_error(d, (diag_place){.file = name, .line = line, .col = col},
-                       "the template is not valid UTF-8 (byte 0x%02X); save it as UTF-8 text",
-                       (unsigned char)bytes[bad]);
+        if (!text_is_utf8(bytes, n, name, "template", d))
             break;
-        }
         t->text = tpl_compile_text(bytes, n, name, "", &opt->delims, d);
         ok = t->text != NULL;
         break;
@@ -153,6 +188,10 @@ doc_template *doc_compile_memory(const char *bytes, size_t n, doc_format fmt, co
         return NULL;
     }
     doc_each_tag(t, note_citing_tag, &t->cites);
+    if (fmt != DOC_TEXT) {
+        partial_warning w = {t, d};
+        doc_each_tag(t, warn_document_partial, &w);
+    }
     return t;
 }
 
@@ -193,6 +232,7 @@ void doc_free(doc_template *t)
         free(t->partials[i].name);
         free(t->partials[i].indent);
         tpl_free(t->partials[i].prog);
+        diag_free(t->partials[i].errs);
     }
     free(t->partials);
     pthread_mutex_destroy(&t->lock);
@@ -236,47 +276,77 @@ static tpl_program *partial_compile(doc_template *t, const char *name, const cha
     char *paths[2] = {xasprintf("%s/%s", t->partials_dir, name),
                       *t->ext ? xasprintf("%s/%s.%s", t->partials_dir, name, t->ext) : NULL};
     tpl_program *prog = NULL;
-    for (int i = 0; i < 2 && !prog; i++) {
+    for (int i = 0; i < 2; i++) {
         if (!paths[i])
             continue;
         buf src = {0};
-        if (util_read_file(paths[i], &src, (size_t)16 << 20) == 0) {
-            size_t bad;
-            if (util_utf8_valid(src.data ? src.data : "", src.len, &bad))
-                prog = tpl_compile_text(src.data ? src.data : "", src.len, paths[i], indent,
-                                        &t->delims, d);
-            else
-                diag_error(d, (diag_place){.file = paths[i]},
-                           "the partial is not valid UTF-8; save it as UTF-8 text");
-            buf_free(&src);
-            break;
-        }
+        int err = util_read_file(paths[i], &src, t->max_partial_bytes);
+        const char *text = src.data ? src.data : "";
+        if (err == 0 && text_is_utf8(text, src.len, paths[i], "partial", d))
+            prog = tpl_compile_text(text, src.len, paths[i], indent, &t->delims, d);
         buf_free(&src);
+        /* Not there (or a folder of that name): the other spelling may be. */
+        if (err == ENOENT || err == ENOTDIR || err == EISDIR)
+            continue;
+        if (err == EFBIG)
+            diag_error(d, (diag_place){.file = paths[i]},
+                       "the partial is larger than the limit of %zu bytes; raise it with "
+                       "--max-total-size",
+                       t->max_partial_bytes);
+        else if (err)
+            diag_system_error(d, (diag_place){.file = paths[i]}, err,
+                              "cannot read the partial: %s", strerror(err));
+        break;
     }
     free(paths[0]);
     free(paths[1]);
     return prog;
 }
 
+/* Tells d again what made a cached partial unusable. */
+static void partial_retell(const diag *errs, diag *d)
+{
+    int sys = diag_system_errno(errs);
+    for (size_t i = 0; i < diag_count(errs); i++) {
+        const diag_entry *e = diag_get(errs, i);
+        if (e->level == DIAG_WARNING)
+            diag_warning(d, (diag_place){0}, "%s", e->text);
+        else if (sys)
+            diag_system_error(d, (diag_place){0}, sys, "%s", e->text);
+        else
+            diag_error(d, (diag_place){0}, "%s", e->text);
+    }
+}
+
 /* Partials compile on first use and stay cached for the template's life, per
- * name and indent (a standalone partial's lines take its indent). */
+ * name and indent (a standalone partial's lines take its indent). What made
+ * one unusable is kept with it and told to every render that asks for it: a
+ * second pass, or the next record of a batch, must fail as the first did. */
 static const tpl_program *doc_partial(void *ud, const char *name, const char *indent, diag *d)
 {
     doc_template *t = ud;
     pthread_mutex_lock(&t->lock);
-    for (size_t i = 0; i < t->n_partials; i++) {
-        partial_entry *e = &t->partials[i];
-        if (!strcmp(e->name, name) && !strcmp(e->indent, indent)) {
-            pthread_mutex_unlock(&t->lock);
-            return e->prog;
+    partial_entry *e = NULL;
+    for (size_t i = 0; i < t->n_partials && !e; i++)
+        if (!strcmp(t->partials[i].name, name) && !strcmp(t->partials[i].indent, indent))
+            e = &t->partials[i];
+    if (!e) {
+        diag *errs = diag_new();
+        tpl_program *prog = partial_compile(t, name, indent, errs);
+        if (diag_count(errs) == 0) {
+            diag_free(errs);
+            errs = NULL;
         }
+        if (t->n_partials == t->cap_partials) {
+            t->cap_partials = t->cap_partials ? t->cap_partials * 2 : 8;
+            t->partials = xrealloc(t->partials, t->cap_partials * sizeof *t->partials);
+        }
+        e = &t->partials[t->n_partials++];
+        *e = (partial_entry){xstrdup(name), xstrdup(indent), prog, errs};
     }
-    tpl_program *prog = partial_compile(t, name, indent, d);
-    if (t->n_partials == t->cap_partials) {
-        t->cap_partials = t->cap_partials ? t->cap_partials * 2 : 8;
-        t->partials = xrealloc(t->partials, t->cap_partials * sizeof *t->partials);
-    }
-    t->partials[t->n_partials++] = (partial_entry){xstrdup(name), xstrdup(indent), prog};
+    if (e->errs)
+        partial_retell(e->errs, d);
+    const tpl_program *prog = e->prog;
     pthread_mutex_unlock(&t->lock);
     return prog;
 }
@@ -317,32 +387,6 @@ static void tracker_changed(cite_tracker *ct)
         ct->listed_early = true;
 }
 
-/* Levenshtein distance, capped: keys past 63 bytes are never "close". */
-static size_t key_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 63 || lb > 63)
-        return SIZE_MAX;
-    size_t row[64];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t corner = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best = corner + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            corner = up;
-        }
-    }
-    return row[lb];
-}
-
 const char *doc_cite_suggestion(const cite_library *lib, const char *key)
 {
     const char *best = NULL;
@@ -351,7 +395,7 @@ const char *doc_cite_suggestion(const cite_library *lib, const char *key)
         const char *k = cite_key_at(lib, i);
         if (strcasecmp(k, key) == 0)
             return k;
-        size_t dist = key_distance(k, key);
+        size_t dist = cite_edit_distance(k, key);
         if (dist < best_d && dist * 3 <= strlen(key)) {
             best_d = dist;
             best = k;
@@ -524,8 +568,7 @@ static bool render_once(const doc_template *t, const value *data, const render_o
     case DOC_DOCX:
     case DOC_ODT:
     case DOC_FODT:
-        /* A text partial spliced into XML would become markup: documents get
-         * no partials until the clause-library form exists. */
+        /* No partials in documents yet: warn_document_partial told why. */
         o.partial = NULL;
         if (piece)
             return t->docx ? docx_merge_render(t->docx, data, &o, out, d)

@@ -42,8 +42,9 @@ doc_options doc_default_options(void);
 
 typedef struct doc_template doc_template;
 
-/* Reads and compiles a template. Returns NULL with every problem in d;
- * *io_error gets errno when the file could not be read. */
+/* Reads and compiles a template (caller frees with doc_free). Returns NULL
+ * with every problem in d; *io_error gets errno when the file could not be
+ * read. */
 doc_template *doc_compile_file(const char *path, const doc_options *opt, diag *d, int *io_error);
 /* The same from bytes already in memory (fuzzing, tests). */
 doc_template *doc_compile_memory(const char *bytes, size_t n, doc_format fmt, const char *name,
@@ -85,7 +86,8 @@ void doc_each_tag(const doc_template *t, tpl_tag_fn fn, void *ud);
  * like doc_render) and added to the merger in record order. */
 typedef struct doc_merger doc_merger;
 
-/* NULL with the reason in d when t's format cannot be merged (text, flat ODT). */
+/* Caller frees with doc_merge_free; t is borrowed until then. NULL with the
+ * reason in d when t's format cannot be merged (text, flat ODT). */
 doc_merger *doc_merge_new(const doc_template *t, diag *d);
 /* Renders one record's piece into piece (appended). Thread-safe like
  * doc_render. */

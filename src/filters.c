@@ -114,19 +114,50 @@ static void cache_key_create(void)
     pthread_key_create(&cache_key, cache_free);
 }
 
-/* ICU ids use underscores ("en_GB"); users often write BCP 47 ("en-GB"). An
- * id ICU cannot read falls back to "en", as a missing one does. */
+/* The ICU id of a locale as a user writes it: ICU's own ("en_GB"), BCP 47
+ * ("en-GB"), or POSIX as $LANG has it ("uk_UA.UTF-8": ICU reads the charset
+ * as a broken id and gives nothing, so it goes). False (out "") when ICU
+ * cannot read it. */
+static bool locale_id(const char *asked, char *out, size_t cap)
+{
+    char plain[ULOC_FULLNAME_CAPACITY];
+    size_t n = strcspn(asked, ".");
+    const char *rest = asked[n] ? asked + n + strcspn(asked + n, "@") : "";
+    snprintf(plain, sizeof plain, "%.*s%s", (int)n, asked, rest);
+    UErrorCode st = U_ZERO_ERROR;
+    if (strchr(plain, '-')) {
+        int32_t parsed = 0;
+        uloc_forLanguageTag(plain, out, (int32_t)cap, &parsed, &st);
+    } else {
+        uloc_canonicalize(plain, out, (int32_t)cap, &st);
+    }
+    if (U_FAILURE(st) || st == U_STRING_NOT_TERMINATED_WARNING || out[0] == '\0') {
+        out[0] = '\0';
+        return false;
+    }
+    return true;
+}
+
+/* An id ICU cannot read falls back to "en", as a missing one does. */
 static void canonical_locale(const char *asked, char *out, size_t cap)
 {
-    UErrorCode st = U_ZERO_ERROR;
-    if (strchr(asked, '-')) {
-        int32_t parsed = 0;
-        uloc_forLanguageTag(asked, out, (int32_t)cap, &parsed, &st);
-    } else {
-        uloc_canonicalize(asked, out, (int32_t)cap, &st);
-    }
-    if (U_FAILURE(st) || st == U_STRING_NOT_TERMINATED_WARNING || out[0] == '\0')
+    if (!locale_id(asked, out, cap))
         snprintf(out, cap, "en");
+}
+
+bool filters_locale_known(const char *locale)
+{
+    char id[ULOC_FULLNAME_CAPACITY], lang[ULOC_LANG_CAPACITY];
+    if (!locale || !locale_id(locale, id, sizeof id))
+        return false;
+    UErrorCode st = U_ZERO_ERROR;
+    uloc_getLanguage(id, lang, (int32_t)sizeof lang, &st);
+    if (U_FAILURE(st) || st == U_STRING_NOT_TERMINATED_WARNING || lang[0] == '\0')
+        return false;
+    for (const char *const *known = uloc_getISOLanguages(); *known; known++)
+        if (strcmp(*known, lang) == 0)
+            return true;
+    return false;
 }
 
 static filter_cache *cache_for(const char *locale)

@@ -4,6 +4,7 @@
 #ifndef CASEPACK_FILTERS_H
 #define CASEPACK_FILTERS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "value.h"
@@ -17,8 +18,14 @@ typedef struct filter_def {
 /* The filter called name[0..n), or NULL when there is none. */
 const filter_def *filters_find(const char *name, size_t n);
 
-/* A comma-separated list of every filter name, for "unknown filter" messages. */
+/* A comma-separated list of every filter name, for "unknown filter" messages.
+ * Static: never freed. */
 const char *filters_names(void);
+
+/* True when locale names a language ICU knows: an ICU id ("uk", "en_GB"), a
+ * BCP 47 tag ("en-GB") or a POSIX name ("uk_UA.UTF-8"). Filters given any
+ * other fall back to English, so --locale refuses it. */
+bool filters_locale_known(const char *locale);
 
 /* Applies f to in (NULL when the name is missing) with its resolved arguments
  * (string and number arguments as VALUE_STRING / VALUE_NUMBER values, data

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "filters.h"
 #include "load.h"
 #include "util.h"
 
@@ -187,26 +188,35 @@ static char *folder_name(const char *dir)
     return name;
 }
 
-/* Reads a YAML file the kit names; reports at the field naming it. */
-static value *load_named(const kit_src *src, const value *field, const char *path, diag *d)
+/* Reads the YAML file kit.yaml's field name (schema, defaults) names inside
+ * the kit's folder. NULL when the field is absent, or with the problem in d,
+ * reported at the field. Caller frees. */
+static value *load_named(const kit_src *src, const kit *k, const value *root, const char *name,
+                         diag *d)
 {
+    char *rel = path_field(src, root, name, false, "the kit");
+    if (!rel)
+        return NULL;
+    char *path = join(k->dir, rel);
     buf text = {0};
+    value *v = NULL;
     load_limits lim = load_default_limits();
     int err = util_read_file(path, &text, lim.max_bytes);
     if (err) {
         /* A file the kit names but lacks is the kit's fault; a disk that
          * fails to give it is the system's (exit status 3). */
-        diag_place at = value_place(src, field);
+        diag_place at = value_place(src, value_map_get(root, name, strlen(name)));
         const char *q = diag_quote(path, strlen(path));
         if (err == ENOENT || err == EFBIG)
             diag_error(d, at, "cannot read \"%s\": %s", q, strerror(err));
         else
             diag_system_error(d, at, err, "cannot read \"%s\": %s", q, strerror(err));
-        buf_free(&text);
-        return NULL;
+    } else {
+        v = load_yaml(text.data ? text.data : "", text.len, path, &lim, d);
     }
-    value *v = load_yaml(text.data ? text.data : "", text.len, path, &lim, d);
     buf_free(&text);
+    free(path);
+    free(rel);
     return v;
 }
 
@@ -316,28 +326,18 @@ static void documents_load(const kit_src *src, kit *k, const value *list)
 
 static void kit_schema_load(const kit_src *src, kit *k, const value *root, diag *d)
 {
-    char *rel = path_field(src, root, "schema", false, "the kit");
-    if (!rel)
-        return;
-    char *path = join(k->dir, rel);
-    value *sv = load_named(src, value_map_get(root, "schema", 6), path, d);
+    value *sv = load_named(src, k, root, "schema", d);
     if (sv) {
         if (k->id)
             schema_add_kit_field(sv, k->id);
         k->schema = schema_compile(sv, d);
     }
     value_free(sv);
-    free(path);
-    free(rel);
 }
 
 static void kit_defaults_load(const kit_src *src, kit *k, const value *root, diag *d)
 {
-    char *rel = path_field(src, root, "defaults", false, "the kit");
-    if (!rel)
-        return;
-    char *path = join(k->dir, rel);
-    value *dv = load_named(src, value_map_get(root, "defaults", 8), path, d);
+    value *dv = load_named(src, k, root, "defaults", d);
     if (dv && dv->kind != VALUE_MAP) {
         diag_error(d, (diag_place){.file = dv->file, .line = dv->line, .col = dv->col},
                    "default data must be a map of fields, as a case file is, not a %s",
@@ -346,8 +346,6 @@ static void kit_defaults_load(const kit_src *src, kit *k, const value *root, dia
         dv = NULL;
     }
     k->defaults = dv;
-    free(path);
-    free(rel);
 }
 
 kit *kit_load(const char *dir, diag *d)
@@ -391,6 +389,11 @@ kit *kit_load(const char *dir, diag *d)
     k->title = text_field(&src, root, "title", true, "the kit");
     k->description = text_field(&src, root, "description", false, "the kit");
     k->locale = text_field(&src, root, "locale", false, "the kit");
+    if (k->locale && !filters_locale_known(k->locale))
+        diag_error(d, value_place(&src, value_map_get(root, "locale", 6)),
+                   "the kit's locale \"%s\" is not a language casepack knows; write a language "
+                   "code such as uk, en or en-GB",
+                   diag_quote(k->locale, strlen(k->locale)));
     if (k->id) {
         char *folder = folder_name(dir);
         if (strcmp(folder, k->id) != 0)

@@ -42,12 +42,12 @@ typedef struct kit {
     size_t n_documents;
 } kit;
 
-/* Loads the kit in folder dir. NULL with every problem in d (at kit.yaml's
- * line and column, or the schema's). */
+/* Loads the kit in folder dir (caller frees with kit_free). NULL with every
+ * problem in d (at kit.yaml's line and column, or the schema's). */
 kit *kit_load(const char *dir, diag *d);
 /* Finds a kit by id in the search folders (each holding kit folders), first
- * match wins, or by a path to a kit folder. NULL with a message listing the
- * kits there are. */
+ * match wins, or by a path to a kit folder (caller frees with kit_free).
+ * NULL with a message listing the kits there are. */
 kit *kit_find(const char *id_or_path, const char *const *search, size_t n_search, diag *d);
 void kit_free(kit *k); /* NULL is a no-op */
 

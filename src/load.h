@@ -30,7 +30,7 @@ load_limits load_default_limits(void);
 value *load_yaml(const char *bytes, size_t n, const char *file, const load_limits *lim, diag *d);
 
 /* Loads a data file by its extension (.yaml, .yml, .json; "-" is standard
- * input, read as YAML). Returns NULL on error: *io_error is set to the errno
+ * input, read as YAML). Returns the root (caller frees), or NULL on error: *io_error is set to the errno
  * value when the file could not be read (exit status 3), 0 when its content
  * is at fault (exit status 1). Messages go to d. */
 value *load_data_file(const char *path, const load_limits *lim, diag *d, int *io_error);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define CORE_TAG "tag:yaml.org,2002:"
 #define CORE_TAG_LEN (sizeof CORE_TAG - 1)
@@ -1076,6 +1077,16 @@ value *load_data_file(const char *path, const load_limits *lim, diag *d, int *io
     buf b = {0};
     value *v = NULL;
     *io_error = 0;
+    /* Read as YAML, a CSV file is one long text: every field would render
+     * empty without a word. */
+    const char *ext = util_extension(path);
+    if (!strcasecmp(ext, "csv") || !strcasecmp(ext, "tsv")) {
+        diag_error(d, (diag_place){.file = name},
+                   "a CSV file holds records, not the data of one case (YAML or JSON); for one "
+                   "document per row, use casepack batch with --records %s",
+                   path);
+        return NULL;
+    }
     int err = util_read_file(path, &b, l.max_bytes);
     if (err == EFBIG) {
         diag_error(d, (diag_place){.file = name},

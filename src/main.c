@@ -124,11 +124,11 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
         fputs(usage_text, stdout);
-        return EXIT_OK;
+        return cli_finish_stdout(diag_new(), EXIT_OK);
     }
     if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
         printf("casepack %s\n", CASEPACK_VERSION);
-        return EXIT_OK;
+        return cli_finish_stdout(diag_new(), EXIT_OK);
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(cmd, commands[i].name))

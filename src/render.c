@@ -325,8 +325,8 @@ done:
     value_free(pin_owned);
 }
 
-/* A partial that failed to compile has said why once; the loader keeps
- * answering NULL for it, which must not then read as "not found". */
+/* A partial that failed to compile has said why; the loader keeps answering
+ * NULL for it (and saying why again), which must not read as "not found". */
 static void remember_broken(render_state *st, const char *name)
 {
     if (st->n_broken == st->cap_broken) {
@@ -462,13 +462,20 @@ bool render_program(const tpl_program *p, const value *data, const render_option
                            diag_quote(op->tag, strlen(op->tag)), max_depth);
                 goto done;
             }
+            /* A partial that did not compile has said so once in this render;
+             * its loader would say it again at every tag. */
+            if (is_broken(&st, op->name)) {
+                pc++;
+                break;
+            }
             size_t errors = diag_error_count(d);
             const tpl_program *pp =
                 opt->partial ? opt->partial(opt->partial_ud, op->name, op->indent, d) : NULL;
             if (diag_error_count(d) > errors)
                 remember_broken(&st, op->name);
             if (!pp) {
-                if (opt->strict && !is_broken(&st, op->name))
+                /* Without a loader, the caller has said why there are none. */
+                if (opt->strict && opt->partial && !is_broken(&st, op->name))
                     diag_error(d, op->where,
                                "partial \"%s\" was not found: check its name, and that "
                                "--partials names the folder it is in",

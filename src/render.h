@@ -62,7 +62,7 @@ typedef struct render_options {
     unsigned max_partial_depth;/* --max-partial-depth; 0 = the default */
     render_value_fn value;     /* NULL: HTML-escaping text sink */
     void *value_ud;
-    render_partial_fn partial; /* NULL: partials render empty */
+    render_partial_fn partial; /* NULL: partials render empty, even under strict */
     render_static_fn static_chunk; /* NULL: static chunks are copied into out */
     void *static_ud;
     void *partial_ud;

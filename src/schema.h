@@ -15,7 +15,7 @@
 typedef struct schema schema;
 
 /* Compiles a schema from its value tree (as load_yaml gave it; borrowed only
- * for the call). Patterns are compiled once with PCRE2 (UTF mode). Returns
+ * for the call); the caller frees the schema with schema_free. Patterns are compiled once with PCRE2 (UTF mode). Returns
  * NULL with every problem of the schema itself in d, at the schema file's
  * line and column (unknown keywords, bad types, patterns that do not compile
  * with PCRE2's message and offset). */

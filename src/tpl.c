@@ -17,6 +17,9 @@
 /* Sections nested deeper than this are refused: no template a person writes
  * comes near it, and it bounds the renderer's stacks. */
 #define TPL_MAX_NESTING 100
+/* Past this many problems in one template the rest is noise, and a hostile
+ * template could otherwise ask for a message per tag, millions of them. */
+#define TPL_MAX_REPORTED 100
 
 /* ---- delimiters ---------------------------------------------------------- */
 
@@ -778,6 +781,7 @@ struct tpl_builder {
     size_t n_open, cap_open;
     bool unclosed_tag; /* text: an unclosed tag swallowed the rest, closing tags included */
     bool too_deep;     /* reported once */
+    bool stopped;      /* TPL_MAX_REPORTED problems told: the rest are not */
 };
 
 tpl_builder *tpl_builder_new(const char *file)
@@ -838,9 +842,24 @@ static const char *place_short(const diag_place *w)
     return out;
 }
 
+/* True while another problem may be told; the first one past the cap says
+ * that the rest go untold. */
+static bool room_for_error(tpl_builder *b, diag_place where)
+{
+    if (b->stopped)
+        return false;
+    if (diag_error_count(b->errs) < TPL_MAX_REPORTED)
+        return true;
+    diag_error(b->errs, where,
+               "too many problems in this template; stopping here (fix these first)");
+    b->stopped = true;
+    return false;
+}
+
 static void tag_error(tpl_builder *b, diag_place where, const char *tag, const char *msg)
 {
-    diag_error(b->errs, where, "%s: %s", diag_quote(tag, strlen(tag)), msg);
+    if (room_for_error(b, where))
+        diag_error(b->errs, where, "%s: %s", diag_quote(tag, strlen(tag)), msg);
 }
 
 static void section_open(tpl_builder *b, tpl_tag_kind kind, parsed_tag *t, const char *s,
@@ -1113,7 +1132,7 @@ tpl_program *tpl_builder_finish(tpl_builder *b, diag *d)
     tpl_program *p = b->p;
     for (size_t i = 0; i < b->n_open; i++) {
         const open_section *o = &b->open[i];
-        if (!b->unclosed_tag)
+        if (!b->unclosed_tag && room_for_error(b, o->where))
             diag_error(b->errs, o->where,
                        "section \"%s\" opened at %s is never closed: add %s/%s%s",
                        diag_quote(o->name, strlen(o->name)), place_short(&o->where),
@@ -1219,7 +1238,7 @@ tpl_program *tpl_compile_text(const char *src, size_t n, const char *file, const
     cursor c = {0, 1, 1};
     size_t pos = 0, emitted = 0;
     tpl_found f;
-    while (pos < n && tpl_scan(src, n, pos, &cur, &f)) {
+    while (pos < n && !b->stopped && tpl_scan(src, n, pos, &cur, &f)) {
         cursor_to(&c, src, f.start);
         diag_place where = {.file = file, .line = c.line,
                             .col = c.col > indent_cols ? c.col - indent_cols : 1};
@@ -1229,9 +1248,10 @@ tpl_program *tpl_compile_text(const char *src, size_t n, const char *file, const
                 eol++;
             size_t after = f.start + strlen(b->delims.open);
             bool triple = f.kind == TPL_TAG_RAW && after < n && src[after] == '{';
-            diag_error(b->errs, where, "%s: this tag is never closed: end it with %s%s",
-                       diag_quote(src + f.start, eol - f.start), triple ? "}" : "",
-                       b->delims.close);
+            if (room_for_error(b, where))
+                diag_error(b->errs, where, "%s: this tag is never closed: end it with %s%s",
+                           diag_quote(src + f.start, eol - f.start), triple ? "}" : "",
+                           b->delims.close);
             b->unclosed_tag = true;
             emitted = n;
             break;

@@ -70,6 +70,7 @@ typedef struct tpl_program tpl_program;
  * prepended to every line (for standalone partials; "" for none). Returns
  * NULL with every error reported to d (place: file, line, column; the tag
  * quoted). The program keeps copies of what it needs. */
+/* The caller frees the program with tpl_free. */
 tpl_program *tpl_compile_text(const char *src, size_t n, const char *file, const char *indent,
                               const tpl_delims *start, diag *d);
 
@@ -83,8 +84,9 @@ void tpl_builder_static(tpl_builder *b, const char *bytes, size_t n);
  * time (0 for plain text). where is kept for messages. */
 void tpl_builder_tag(tpl_builder *b, tpl_tag_kind kind, const char *body, size_t n,
                      diag_place where, uint32_t ctx);
-/* Consumes b. Returns the program, or NULL with every error in d (unclosed
- * and mismatched sections, unknown filters, filters with wrong arguments). */
+/* Consumes b. Returns the program (caller frees with tpl_free), or NULL with
+ * every error in d (unclosed and mismatched sections, unknown filters,
+ * filters with wrong arguments). */
 tpl_program *tpl_builder_finish(tpl_builder *b, diag *d);
 
 void tpl_free(tpl_program *p); /* NULL is a no-op */

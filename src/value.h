@@ -34,6 +34,8 @@ struct value {
  * Thread-safe. Returns the same pointer for the same name. */
 const char *value_intern(const char *file);
 
+/* New values belong to the caller, who frees them with value_free or hands
+ * them to a list or map (value_list_push, value_map_add), which then owns them. */
 value *value_new(value_kind kind, const char *file, uint32_t line, uint32_t col);
 value *value_new_string(const char *s, size_t n); /* file/line 0; copies s */
 value *value_new_bool(bool b);

@@ -188,6 +188,23 @@ static void date_formats_in_the_locale(void)
     CHECK_STR(RUN1("date", S(" 2027-01-17\n"), "en", S("y-MM-dd")), "2027-01-17");
 }
 
+/* A POSIX name ($LANG) lost its language to ICU's canonical form and gave
+ * English; a language ICU does not know is told apart for --locale. */
+static void posix_locale_names_and_unknown_languages(void)
+{
+    CHECK_STR(RUN1("date", S("2027-01-17"), "uk_UA.UTF-8", S("d MMMM y")), "17 січня 2027");
+    CHECK_STR(RUN1("date", S("2027-01-17"), "uk_UA.utf8@euro", S("LLLL")), "січень");
+    CHECK_INT(filters_locale_known("uk"), 1);
+    CHECK_INT(filters_locale_known("en-GB"), 1);
+    CHECK_INT(filters_locale_known("en_GB"), 1);
+    CHECK_INT(filters_locale_known("uk_UA.UTF-8"), 1);
+    CHECK_INT(filters_locale_known("ukr"), 1);
+    CHECK_INT(filters_locale_known("nonsense"), 0);
+    CHECK_INT(filters_locale_known("xx"), 0);
+    CHECK_INT(filters_locale_known(""), 0);
+    CHECK_INT(filters_locale_known("x!!"), 0);
+}
+
 static void date_reads_times_without_shifting(void)
 {
     CHECK_STR(RUN1("date", S("2027-01-17T23:30"), "en", S("d MMMM y, HH:mm")),
@@ -435,6 +452,7 @@ static void threads_do_not_share_state(void)
 UNIT_MAIN("filters", UNIT(table_finds_by_exact_name), UNIT(wrong_argument_count_is_refused),
           UNIT(upper_and_lower_map_fully), UNIT(case_of_scalars_and_missing),
           UNIT(capitalize_changes_the_first_grapheme), UNIT(date_formats_in_the_locale),
+          UNIT(posix_locale_names_and_unknown_languages),
           UNIT(date_reads_times_without_shifting), UNIT(date_missing_is_empty),
           UNIT(date_refuses_what_is_not_a_date), UNIT(date_refuses_bad_patterns),
           UNIT(date_cache_keeps_locales_apart), UNIT(default_replaces_empty_values),

@@ -585,6 +585,24 @@ static void kit_errors_of_the_whole(void)
                                      "documents, each with an id and a template");
 }
 
+/* A kit's locale ICU does not know gave its documents English dates without
+ * a word. */
+static void kit_locale_must_be_known(void)
+{
+    folder("loc");
+    file("loc/t.txt", "x");
+    file("loc/kit.yaml", "id: loc\ntitle: T\nlocale: ukrainian\n"
+                         "documents:\n  - {id: t, template: t.txt}\n");
+    const char *got = load_errors("loc");
+    /* Gone again, so that the listing below sees the kits it expects. */
+    unlink("loc/kit.yaml");
+    unlink("loc/t.txt");
+    rmdir("loc");
+    CHECK_STR(got,
+              "loc/kit.yaml:3:9: the kit's locale \"ukrainian\" is not a language casepack "
+              "knows; write a language code such as uk, en or en-GB");
+}
+
 static void kit_schema_and_defaults_errors(void)
 {
     folder("sd");
@@ -674,7 +692,7 @@ int main(void)
         UNIT(one_template_cites_in_many_threads),
         UNIT(kit_loads_every_field),
         UNIT(kit_errors_with_places),
-        UNIT(kit_errors_of_the_whole),
+        UNIT(kit_errors_of_the_whole), UNIT(kit_locale_must_be_known),
         UNIT(kit_schema_and_defaults_errors),
         UNIT(kits_found_by_id_or_path),
         UNIT(kits_listed_sorted_once),

@@ -395,6 +395,27 @@ static void partial_errors_are_reported_once(void)
     CHECK_STR(r.msgs, "bad:1:1: section \"open\" opened at 1:1 is never closed: add {{/open}}");
 }
 
+/* A loader that reports its partial's problem at every call, as doc.c does so
+ * that every render (every record of a batch) hears of it: the renderer asks
+ * once per render, however often the tag is met. */
+static const tpl_program *always_broken(void *ud, const char *name, const char *indent, diag *d)
+{
+    (void)indent;
+    ++*(int *)ud;
+    diag_error(d, (diag_place){.file = name}, "does not compile");
+    return NULL;
+}
+
+static void broken_partials_are_asked_for_once_per_render(void)
+{
+    int calls = 0;
+    render_options opt = {.strict = true, .partial = always_broken, .partial_ud = &calls};
+    result r = run("{{#l}}{{> p}}{{/l}}{{> p}}", "l: [1, 2, 3]", opt);
+    CHECK(!r.ok);
+    CHECK_INT(calls, 1);
+    CHECK_STR(r.msgs, "p: does not compile");
+}
+
 static void recursive_partials_work_within_the_limit(void)
 {
     static const partial_src srcs[] = {
@@ -658,6 +679,7 @@ UNIT_MAIN("render", UNIT(values_are_html_escaped_in_text), UNIT(standalone_lines
           UNIT(lists_and_maps_in_value_tags_are_warned_once),
           UNIT(strict_reports_missing_names), UNIT(missing_names_are_empty_without_strict),
           UNIT(missing_partials), UNIT(partial_errors_are_reported_once),
+          UNIT(broken_partials_are_asked_for_once_per_render),
           UNIT(recursive_partials_work_within_the_limit), UNIT(partial_depth_is_limited),
           UNIT(builder_programs_reach_the_sink_with_their_context),
           UNIT(one_program_renders_in_many_threads), UNIT(deep_data_sections_do_not_recurse),

@@ -509,6 +509,32 @@ static void tags_that_cite(void)
     CHECK(!tpl_tag_cites(TPL_TAG_COMMENT, "! cite x", 8));
 }
 
+/* A template from a stranger made one message per bad tag, without end: a
+ * file of a million stray closing tags asked for a million messages. */
+static void messages_are_capped(void)
+{
+    buf src = {0};
+    for (int i = 0; i < 150; i++)
+        buf_adds(&src, "{{/a}}\n");
+    for (int i = 0; i < 150; i++)
+        buf_adds(&src, "{{#b}}");
+    diag *d = diag_new();
+    tpl_delims dl = tpl_default_delims();
+    tpl_program *p = tpl_compile_text(src.data, src.len, "t.txt", "", &dl, d);
+    buf_free(&src);
+    size_t n = diag_count(d);
+    const char *first = keep(xstrdup(diag_get(d, 0)->text));
+    const char *last = keep(xstrdup(diag_get(d, n - 1)->text));
+    tpl_free(p);
+    diag_free(d);
+    CHECK(p == NULL);
+    CHECK_INT(n, 101);
+    CHECK_STR(first, "t.txt:1:1: {{/a}}: this closing tag has no open section to close: remove "
+                     "it, or open the section with {{#a}} before it");
+    CHECK_STR(last, "t.txt:101:1: too many problems in this template; stopping here (fix these "
+                    "first)");
+}
+
 UNIT_MAIN("tpl", UNIT(scan_kinds_and_bodies), UNIT(scan_set_delimiters),
           UNIT(scan_malformed_delimiters_keep_the_old_ones), UNIT(scan_unclosed_tag),
           UNIT(scan_ampersand_and_braces_with_custom_delimiters), UNIT(parse_delimiter_specs),
@@ -521,6 +547,7 @@ UNIT_MAIN("tpl", UNIT(scan_kinds_and_bodies), UNIT(scan_set_delimiters),
           UNIT(filter_syntax_errors), UNIT(bad_names), UNIT(columns_count_characters),
           UNIT(every_error_at_once), UNIT(messages_use_the_delimiters_in_force),
           UNIT(starting_delimiters_are_honoured), UNIT(nesting_is_capped),
+          UNIT(messages_are_capped),
           UNIT(builder_errors_name_document_places), UNIT(each_tag_lists_every_tag),
           UNIT(partial_indent_keeps_columns), UNIT(cite_tags_compile), UNIT(cite_tag_errors),
           UNIT(cite_tags_in_the_listing), UNIT(tags_that_cite))
