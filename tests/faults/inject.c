@@ -1,8 +1,8 @@
 /* inject.c: a fault-injection shim for casepack's tests, loaded with
  * LD_PRELOAD (build/faults/inject.so, `make faults`). It stands in front of
- * write, read, fsync, fdatasync, rename (renameat2), link, close, malloc (calloc,
- * realloc) and libzip's zip_close, counts their calls, and makes a chosen one
- * fail. Closes come in two kinds: "close" of a descriptor written since its
+ * write, read, fsync, fdatasync, rename (and renameat2), link, close,
+ * malloc (calloc, realloc) and libzip's zip_close, counts their calls, and
+ * makes a chosen one fail. Closes come in two kinds: "close" of a descriptor written since its
  * last fsync, where a failure can mean lost data, and "close-clean" of one
  * only read from or already synced, where it cannot:
  *
@@ -43,10 +43,11 @@ enum {
     F_COUNT
 };
 static const char *const names[F_COUNT] = {
-    [F_WRITE] = "write",     [F_READ] = "read",   [F_FSYNC] = "fsync",
-    [F_FDATASYNC] = "fdatasync", [F_RENAME] = "rename", [F_LINK] = "link",
-    [F_CLOSE] = "close",     [F_CLOSE_CLEAN] = "close-clean",
-    [F_MALLOC] = "malloc",   [F_ZIP_CLOSE] = "zip_close",
+    [F_WRITE] = "write",         [F_READ] = "read",
+    [F_FSYNC] = "fsync",         [F_FDATASYNC] = "fdatasync",
+    [F_RENAME] = "rename",       [F_LINK] = "link",
+    [F_CLOSE] = "close",         [F_CLOSE_CLEAN] = "close-clean",
+    [F_MALLOC] = "malloc",       [F_ZIP_CLOSE] = "zip_close",
 };
 
 typedef struct fault {

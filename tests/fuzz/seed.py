@@ -99,6 +99,41 @@ CSV = {
 }
 
 
+def package(files, tamper=None):
+    """A package as casepack writes it: files under a case folder and a
+    manifest listing each with its size and SHA-256."""
+    import hashlib, io, json
+    listed = [{"path": p, "size": len(d), "sha256": hashlib.sha256(d).hexdigest()}
+              for p, d in files]
+    manifest = {"manifest": "casepack package manifest 1",
+                "tool": {"name": "casepack", "version": "0.1.0"},
+                "generated": "2027-01-17T00:00:00Z", "reproducible": True, "notes": [],
+                "case": {"id": "seed-case", "file": "case.yaml", "sha256": "0" * 64},
+                "format": "docx", "encrypted": False, "files": listed, "warnings": []}
+    if tamper:
+        tamper(manifest)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for p, d in files:
+            z.writestr(zipfile.ZipInfo(p, date_time=(2027, 1, 17, 0, 0, 0)), d)
+        z.writestr(zipfile.ZipInfo("seed-case/manifest.json", date_time=(2027, 1, 17, 0, 0, 0)),
+                   json.dumps(manifest, indent=2))
+    return out.getvalue()
+
+
+def packages():
+    letter = (FIX / "minimal.docx").read_bytes()
+    files = [("seed-case/01-letter.docx", letter),
+             ("seed-case/annexes/A01-decision.txt", b"The decision of 18 December 2026.\n")]
+    return {
+        "good.zip": package(files),
+        "bad-hash.zip": package(files, lambda m: m["files"][0].update(sha256="1" * 64)),
+        "missing-file.zip": package(files, lambda m: m["files"].append(
+            {"path": "seed-case/gone.pdf", "size": 3, "sha256": "2" * 64})),
+        "wrong-format.zip": package(files, lambda m: m.update(manifest="something else")),
+    }
+
+
 def put(target, name, data):
     d = CORPUS / target
     d.mkdir(parents=True, exist_ok=True)
@@ -131,6 +166,17 @@ def main():
 
     for name, text in CSV.items():
         put("fuzz_csv", name, text)
+    for f in sorted(ROOT.glob("examples/*/records.csv")):
+        put("fuzz_csv", f.parent.name + ".csv", f.read_bytes())
+    for f in sorted(ROOT.glob("templates/*/kit.yaml")):
+        put("fuzz_yaml", "kit-" + f.parent.name + ".yaml", f.read_bytes())
+    # The shipped kits' DOCX templates (their ODT twins are larger and add
+    # little the fixtures do not): whole files for the zip reader, and the
+    # main part for the DOCX adapter.
+    for f in sorted(ROOT.glob("templates/*/*.docx")):
+        put("fuzz_zip", "kit-" + f.parent.name + "-" + f.name, f.read_bytes())
+        with zipfile.ZipFile(f) as z:
+            put("fuzz_docx_part", "kit-" + f.parent.name + "-document.xml", z.read("word/document.xml"))
 
     for name, text in DOCX_PARTS.items():
         put("fuzz_docx_part", name, text)
@@ -160,6 +206,9 @@ def main():
         for f in sorted(Path(tmp).iterdir()):
             if f.stat().st_size < 64 * 1024:
                 put("fuzz_zip", "hostile-" + f.name, f.read_bytes())
+
+    for name, data in packages().items():
+        put("fuzz_verify", name, data)
 
     total = sum(f.stat().st_size for f in CORPUS.rglob("*") if f.is_file())
     print(f"{sum(1 for f in CORPUS.rglob('*') if f.is_file())} seeds, {total} bytes in {CORPUS}")
