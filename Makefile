@@ -133,8 +133,10 @@ asan-check:
 # One libFuzzer target per parser entry point (tests/fuzz/fuzz_*.c), linked
 # against the library built with coverage and sanitizers in build/fuzz
 # (without main.c). fuzz-run runs each for FUZZ_SECONDS from its seed corpus
-# and fails on any crash, leak, timeout or out-of-memory.
+# (FUZZ_JOBS at a time) and fails on any crash, leak, timeout or
+# out-of-memory.
 FUZZ_SECONDS ?= 60
+FUZZ_JOBS    ?= 1
 FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_SRC     := $(filter-out tests/fuzz/fuzz_common.c,$(FUZZ_SRC))
 FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/%)
@@ -148,7 +150,7 @@ $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.c tests/fuzz/fuzz.h 
 	$(Q)$(CC) $(CPPFLAGS_ALL) -Itests/fuzz $(CFLAGS_ALL) $(LDFLAGS_ALL) -fsanitize=fuzzer -o $@ \
 	    $< tests/fuzz/fuzz_common.c $(BUILD)/libcasepack.a $(PKG_LIBS)
 fuzz-run: fuzz
-	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run $(FUZZ_SRC:tests/fuzz/%.c=%)
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) tests/fuzz/run $(FUZZ_SRC:tests/fuzz/%.c=%)
 
 # Fault injection: an LD_PRELOAD shim fails the Nth write, fsync, rename,
 # close, malloc or zip_close (tests/faults/inject.c); the sweep fails each

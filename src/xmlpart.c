@@ -442,13 +442,23 @@ xmlDoc *xp_parse(const char *xml, size_t n, const char *file, const char *part, 
     int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
     if (max_depth > XP_LIBXML_DEPTH)
         options |= XML_PARSE_HUGE;
+    /* Encoding conversion errors are raised without the parser context and
+     * would go to libxml2's global handler, which prints them on standard
+     * error: catch them here too (the handler is per thread). */
+    xmlSetStructuredErrorFunc(ctxt, xp_keep_first_error);
     xmlDoc *doc = xmlCtxtReadMemory(ctxt, xml, (int)n, part, NULL, options);
+    xmlSetStructuredErrorFunc(NULL, NULL);
     if (!doc || !ctxt->wellFormed) {
         if (strstr(fe.msg, "Excessive depth"))
             diag_error(d, where,
                        "nests elements more than %d deep, more than casepack allows; raise the "
                        "limit with --max-xml-depth if the document is genuine",
                        XP_LIBXML_DEPTH);
+        else if (fe.seen && fe.line == 0) /* an encoding error: no line to show */
+            diag_error(d, where,
+                       "is not well-formed XML (%s); the file is damaged: open and save it again "
+                       "in Word or LibreOffice",
+                       fe.msg);
         else
             diag_error(d, where,
                        "is not well-formed XML (line %d: %s); the file is damaged: open and save "

@@ -1,8 +1,8 @@
-# Regression tests for what fuzzing and fault injection found (tests/fuzz,
-# tests/faults). Each test names the bug; crashing inputs are kept under
-# tests/fuzz/regressions/ and replayed here through the command line.
+# Regression tests for what fault injection and fuzzing found (tests/faults,
+# tests/fuzz). Each test names the bug it keeps fixed; an input that crashed
+# a fuzz target goes under tests/fuzz/regressions/ and is replayed here
+# through the command line.
 . "$(dirname "$0")/lib.sh"
-REG="$CASEPACK_ROOT/tests/fuzz/regressions"
 
 # A file size limit (ulimit -f, a quota) raises SIGXFSZ, whose default
 # action killed casepack mid-write and left its temporary file behind.
@@ -12,6 +12,43 @@ head -c 10000 /dev/zero | tr '\0' x > t.txt
 STATUS=$?; OUT=$(cat .stdout); ERR=$(cat .stderr)
 only_files t.txt || fail "left files behind: $(ls -A)"
 expect 3 "" "casepack: error: out.txt: cannot write (write): File too large"
+
+# A kit or citation file the disk fails to give back was reported as the
+# input's fault (exit status 1); it is a system error (3). Reading
+# /proc/self/mem from its start fails with EIO, no fault injection needed.
+NAME=regress.unreadable_citation_file_is_an_io_error; fresh
+printf '{{cite "X"}}\n' > t.txt
+run render t.txt --citations /proc/self/mem -o out.txt
+only_files t.txt || fail "left files behind"
+expect 3 "" "casepack: error: /proc/self/mem: cannot read this citation file: Input/output error"
+
+NAME=regress.unreadable_kit_file_is_an_io_error; fresh
+printf 'x\n' > t.txt
+mkdir -p kits/k
+ln -s /proc/self/mem kits/k/kit.yaml
+run render t.txt --kits kits --kit k -o out.txt
+expect 3 "" "casepack: error: kits/k/kit.yaml: cannot read the kit: Input/output error"
+
+# A part in an encoding libxml2 converts through iconv (ISO-2022-JP here),
+# holding bytes that encoding cannot have, made libxml2 print its own lines
+# ("encoding error : input conversion failed…", "I/O error : encoder
+# error") on standard error, outside casepack's messages (found by
+# fuzz_docx_part and fuzz_odt_part).
+NAME=regress.libxml2_encoding_errors_are_casepacks_messages; fresh
+python3 - "$FIX/minimal.docx" <<'EOF'
+import sys, zipfile
+src = zipfile.ZipFile(sys.argv[1])
+with zipfile.ZipFile("enc.docx", "w", zipfile.ZIP_DEFLATED) as out:
+    for info in src.infolist():
+        data = src.read(info.filename)
+        if info.filename == "word/document.xml":
+            data = data.replace(b'encoding="UTF-8"', b'encoding="ISO-2022-JP"', 1)
+            data = data.replace(b"Hello", b"He\x84\x84\x84\x84llo", 1)
+        out.writestr(info, data)
+EOF
+run render enc.docx -o out.docx
+only_files enc.docx || fail "left files behind"
+expect 1 "" "casepack: error: enc.docx:word/document.xml: is not well-formed XML (input conversion failed due to input error, bytes 0x84 0x84 0x84 0x84); the file is damaged: open and save it again in Word or LibreOffice"
 
 # Killed mid-run (Ctrl-C, a scheduler's time limit), casepack left the
 # temporary file of the document it was writing; now a handler removes it.
