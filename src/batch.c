@@ -806,21 +806,27 @@ done:
     return err;
 }
 
-static void sha256(const void *data, size_t len, unsigned char out[32])
+/* md: SHA-256 fetched once per run (NULL: fetched for this call), since
+ * fetching it costs as much as hashing a letter. */
+static void sha256(const EVP_MD *md, const void *data, size_t len, unsigned char out[32])
 {
     unsigned int n = 32;
-    EVP_Digest(data, len, out, &n, EVP_sha256(), NULL);
+    EVP_Digest(data, len, out, &n, md ? md : EVP_sha256(), NULL);
 }
 
 static void sha_hex(const unsigned char sha[32], char out[65])
 {
-    for (int i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", sha[i]);
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 0; i < 32; i++) {
+        out[2 * i] = digits[sha[i] >> 4];
+        out[2 * i + 1] = digits[sha[i] & 15];
+    }
+    out[64] = '\0';
 }
 
 /* True when dir/name is there, complete, with the size and hash the journal
  * recorded. */
-static bool output_matches(const char *dir, const journal_entry *e)
+static bool output_matches(const EVP_MD *md, const char *dir, const journal_entry *e)
 {
     char *path = xasprintf("%s/%s", dir, e->name);
     struct stat st;
@@ -830,7 +836,7 @@ static bool output_matches(const char *dir, const journal_entry *e)
         unsigned char sha[32];
         ok = util_read_file(path, &b, e->size + 1) == 0 && b.len == e->size;
         if (ok) {
-            sha256(b.data ? b.data : "", b.len, sha);
+            sha256(md, b.data ? b.data : "", b.len, sha);
             ok = memcmp(sha, e->sha, 32) == 0;
         }
         buf_free(&b);
@@ -869,6 +875,7 @@ typedef struct run {
     const char *ext;
     bool kit_mode;
     char *report_path;
+    EVP_MD *md; /* SHA-256 for the journal */
     /* The pool. */
     pthread_mutex_t lock;
     pthread_cond_t work_cond, done_cond;
@@ -1198,7 +1205,7 @@ static void job_work(run *R, job *j)
     j->data = NULL;
     if (ok && !R->merger) {
         const char *op;
-        sha256(out.data ? out.data : "", out.len, j->sha);
+        sha256(R->md, out.data ? out.data : "", out.len, j->sha);
         int err = write_output(cfg->out_dir, j->name, out.data ? out.data : "", out.len,
                                R->overwrite, &op);
         if (err == EEXIST) {
@@ -1219,12 +1226,18 @@ static void job_work(run *R, job *j)
     buf_free(&out);
 }
 
-/* The pool takes locks only to sleep and to wake a sleeper: slots are
- * claimed with an atomic counter and marked done with an atomic flag, so a
- * worker and the main thread do not queue on a mutex for every document.
- * Each side publishes, then looks whether the other sleeps (sequentially
- * consistent), and the sleeper re-checks under the lock before waiting, so
- * no wake-up is lost. */
+/* The pool: -j N means N threads render and write, the main thread among
+ * them. It reads records into a ring of jobs; worker threads claim jobs from
+ * it, and so does the main thread whenever the ring is full, rather than
+ * wait; it reports finished jobs in record order. With -j 1 the main thread
+ * does everything, with no thread to hand work to.
+ *
+ * Locks are taken only to sleep and to wake a sleeper: slots are claimed
+ * with an atomic counter and marked done with an atomic flag, so a worker
+ * and the main thread do not queue on a mutex for every document. Each side
+ * publishes, then looks whether the other sleeps (sequentially consistent),
+ * and the sleeper re-checks under the lock before waiting, so no wake-up is
+ * lost. */
 /* Wakes a sleeper on cond. Taking and releasing the lock first means the
  * sleeper is either waiting already or will see what was published; the
  * signal itself comes after the unlock, so the woken thread does not wake
@@ -1236,20 +1249,30 @@ static void wake(run *R, pthread_cond_t *cond)
     pthread_cond_signal(cond);
 }
 
+/* Claims the oldest job no thread has taken and does it; false when every
+ * job submitted is taken. On a worker thread, wakes the main thread if it
+ * sleeps on this job. */
+static bool work_one(run *R, bool main_thread)
+{
+    size_t c = atomic_load(&R->claimed);
+    while (c < atomic_load(&R->submitted)) {
+        if (!atomic_compare_exchange_weak(&R->claimed, &c, c + 1))
+            continue; /* c now holds the new count */
+        job_work(R, &R->ring[c % R->cap]);
+        atomic_store(&R->done[c % R->cap], true);
+        if (!main_thread && atomic_load(&R->main_waiting) && atomic_load(&R->wait_seq) == c)
+            wake(R, &R->done_cond);
+        return true;
+    }
+    return false;
+}
+
 static void *worker_main(void *arg)
 {
     run *R = arg;
     for (;;) {
-        size_t c = atomic_load(&R->claimed);
-        if (c < atomic_load(&R->submitted)) {
-            if (!atomic_compare_exchange_weak(&R->claimed, &c, c + 1))
-                continue;
-            job_work(R, &R->ring[c % R->cap]);
-            atomic_store(&R->done[c % R->cap], true);
-            if (atomic_load(&R->main_waiting) && atomic_load(&R->wait_seq) == c)
-                wake(R, &R->done_cond);
+        if (work_one(R, false))
             continue;
-        }
         pthread_mutex_lock(&R->lock);
         atomic_fetch_add(&R->sleepers, 1);
         while (atomic_load(&R->claimed) >= atomic_load(&R->submitted) && !R->closing)
@@ -1290,13 +1313,17 @@ static void drain(run *R, size_t keep, bool wait)
     }
 }
 
-/* Hands a job to the pool (consumes its contents). When the ring is full
- * the main thread sleeps until half of it is done, rather than waking for
- * every document. */
+/* Hands a job to the pool (consumes its contents). While the ring is full
+ * the main thread does a job itself; when every job is taken it sleeps
+ * until the oldest is done. */
 static void submit(run *R, job *proto)
 {
     size_t submitted = atomic_load(&R->submitted);
-    drain(R, R->cap / 2, submitted - R->reported == R->cap);
+    drain(R, R->cap, false);
+    while (submitted - R->reported == R->cap) {
+        bool worked = work_one(R, true);
+        drain(R, R->cap - 1, !worked);
+    }
     R->ring[submitted % R->cap] = *proto;
     atomic_store(&R->submitted, submitted + 1);
     if (atomic_load(&R->sleepers) > 0)
@@ -1588,7 +1615,7 @@ static bool read_records(run *R, batch_source *src)
                 remove_stale(R, j.name);
             journal_entry *e = R->jn.cap_done ? journal_slot(&R->jn, rec.number) : NULL;
             if (e && e->number && strcmp(e->name, j.name) == 0 &&
-                output_matches(cfg->out_dir, e)) {
+                output_matches(R->md, cfg->out_dir, e)) {
                 value_free(data);
                 j.kind = JOB_SKIPPED;
                 submit(R, &j);
@@ -1876,6 +1903,7 @@ int batch_run(const batch_config *cfg, diag *d)
         buf_free(&e);
     }
 
+    R.md = EVP_MD_fetch(NULL, "SHA256", NULL);
     R.cap = 16 * (size_t)jobs_of(cfg) + 16;
     R.ring = xcalloc(R.cap, sizeof *R.ring);
     R.done = xcalloc(R.cap, sizeof *R.done);
@@ -1889,20 +1917,19 @@ int batch_run(const batch_config *cfg, diag *d)
     pthread_mutex_init(&R.lock, NULL);
     pthread_cond_init(&R.work_cond, NULL);
     pthread_cond_init(&R.done_cond, NULL);
+    /* The main thread is one of the -j threads. Should the system refuse
+     * some, the run goes on with fewer. */
     threads = xcalloc(jobs_of(cfg), sizeof *threads);
-    for (; started < jobs_of(cfg); started++)
+    for (; started + 1 < jobs_of(cfg); started++)
         if (pthread_create(&threads[started], NULL, worker_main, &R) != 0)
             break;
-    if (started == 0) {
-        diag_error(d, (diag_place){0}, "cannot start a worker thread");
-        io_error = EAGAIN;
-        goto done;
-    }
     bool complete = read_records(&R, src);
     pthread_mutex_lock(&R.lock);
     R.closing = true;
     pthread_cond_broadcast(&R.work_cond);
     pthread_mutex_unlock(&R.lock);
+    while (work_one(&R, true))
+        drain(&R, R.cap, false);
     drain(&R, 0, true);
     for (unsigned i = 0; i < started; i++)
         pthread_join(threads[i], NULL);
@@ -1948,6 +1975,7 @@ done:
     if (diag_error_count(d))
         status = io_error ? EXIT_IO : EXIT_INPUT;
     free(threads);
+    EVP_MD_free(R.md);
     free(R.ring);
     free(R.done);
     batch_source_close(src);

@@ -125,7 +125,7 @@ typedef struct batch_config {
     const value *common;       /* merged under every record; NULL: none */
     const char *out_dir;       /* where outputs go; NULL only with merge */
     const char *merge;         /* one document holding every record, or NULL */
-    unsigned jobs;             /* worker threads, at least 1 */
+    unsigned jobs;             /* threads rendering, the main one among them; at least 1 */
     bool resume;
     bool strict;               /* warnings fail a record */
     unsigned shard_k, shard_n; /* shard K of N; 0 0: every record */

@@ -43,19 +43,57 @@ static int temp_track(const char *path)
     return -1;
 }
 
+/* Fills the six X before the suffix with random letters and digits. */
+static void temp_name(char *x6)
+{
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    static _Thread_local uint64_t state;
+    if (!state) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        state = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^ ((uint64_t)getpid() << 40) ^
+                (uint64_t)(uintptr_t)&state;
+        state |= 1;
+    }
+    for (int i = 0; i < 6; i++) {
+        state ^= state << 13; /* xorshift64 */
+        state ^= state >> 7;
+        state ^= state << 17;
+        x6[i] = alphabet[state % 62];
+    }
+}
+
+/* The name is tracked before the file exists, so that whichever thread a
+ * fatal signal interrupts, and wherever, the file is never there untracked:
+ * a signal before the open leaves nothing to remove, one after it finds the
+ * name in the table. */
 int util_temp_create(char *template, int suffixlen, int *handle)
 {
     *handle = -1;
-    atomic_fetch_add(&temp_creating, 1);
-    if (atomic_load(&temp_dying)) {
-        atomic_fetch_sub(&temp_creating, 1);
-        errno = ECANCELED;
+    size_t n = strlen(template);
+    if (suffixlen < 0 || n < (size_t)suffixlen + 6 ||
+        memcmp(template + n - suffixlen - 6, "XXXXXX", 6) != 0) {
+        errno = EINVAL;
         return -1;
     }
-    int fd = mkstemps(template, suffixlen);
-    if (fd >= 0)
+    char *x6 = template + n - suffixlen - 6;
+    atomic_fetch_add(&temp_creating, 1);
+    int fd = -1, err = EEXIST;
+    for (int attempt = 0; attempt < 100 && err == EEXIST; attempt++) {
+        if (atomic_load(&temp_dying)) {
+            err = ECANCELED;
+            break;
+        }
+        temp_name(x6);
         *handle = temp_track(template);
-    int err = errno;
+        fd = open(template, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        err = fd < 0 ? errno : 0;
+        if (fd < 0) {
+            util_temp_untrack(*handle);
+            *handle = -1;
+        }
+    }
     atomic_fetch_sub(&temp_creating, 1);
     errno = err;
     return fd;
