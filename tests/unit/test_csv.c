@@ -257,6 +257,30 @@ static void short_rows_get_empty_cells(void)
     diag_free(d);
 }
 
+/* Columns count characters, not bytes, across whole cells taken at once. */
+static void columns_count_characters_in_long_cells(void)
+{
+    diag *d = diag_new();
+    csv_reader *r = open_text("a,b\n"
+                              "\xD0\xAE\xD0\xBB\xD1\x96\xD1\x8F \xD0\xA8\xD0\xB5\xD0\xB2\xD1\x87"
+                              "\xD0\xB5\xD0\xBD\xD0\xBA\xD0\xBE,ok\n" /* Юлія Шевченко,ok */
+                              "Zo\xC3\xAB \xC5\x81ukasik,x\"y\n",       /* Zoë Łukasik,x"y */
+                              0, d);
+    CHECK(r);
+    value *v;
+    load_csv_row w;
+    CHECK_INT(next(r, &v, &w, d), LOAD_CSV_RECORD);
+    CHECK_STR(place_at(v, "b"), "2:15");
+    value_free(v);
+    CHECK_INT(next(r, &v, &w, d), LOAD_CSV_BAD);
+    CHECK_STR(error_text(d, 0),
+              "people.csv:3:14: a quote in the wrong place: a cell with quotes in it must start "
+              "and end with a quote, and each quote inside must be doubled (\"\"); this row is "
+              "skipped");
+    load_csv_close(r);
+    diag_free(d);
+}
+
 static void bad_rows_are_reported_and_skipped(void)
 {
     diag *d = diag_new();
@@ -467,5 +491,5 @@ static void file_across_blocks(void)
 UNIT_MAIN("csv", UNIT(quoting_and_places), UNIT(crlf_blank_lines_and_no_final_newline),
           UNIT(byte_order_mark_is_skipped), UNIT(delimiters_given_and_guessed),
           UNIT(dotted_headers_build_maps_and_lists), UNIT(short_rows_get_empty_cells),
-          UNIT(bad_rows_are_reported_and_skipped), UNIT(bad_headers), UNIT(limits),
+          UNIT(bad_rows_are_reported_and_skipped), UNIT(columns_count_characters_in_long_cells), UNIT(bad_headers), UNIT(limits),
           UNIT(file_across_blocks))
