@@ -106,8 +106,9 @@ const char *cli_flag_value(const char *name, int argc, char **argv, int *i, bool
     return argv[++*i];
 }
 
-/* The --max-* flags: each one's name, and the most its field holds (a larger
- * number would wrap to a small limit, or to 0, which means the default). */
+/* The --max-* flags: each one's name, and the most it takes: what its field
+ * holds (a larger number would wrap to a small limit, or to 0, which means
+ * the default), or less where the limit guards a cost (TPL_MAX_SECTION_DEPTH). */
 typedef enum limit_id {
     LIMIT_DATA_SIZE,
     LIMIT_DEPTH,
@@ -117,6 +118,7 @@ typedef enum limit_id {
     LIMIT_TOTAL_SIZE,
     LIMIT_XML_DEPTH,
     LIMIT_PARTIAL_DEPTH,
+    LIMIT_SECTION_DEPTH,
     LIMIT_COUNT
 } limit_id;
 
@@ -132,6 +134,7 @@ static const struct {
     [LIMIT_TOTAL_SIZE] = {"--max-total-size", UINT64_MAX},
     [LIMIT_XML_DEPTH] = {"--max-xml-depth", SIZE_MAX},
     [LIMIT_PARTIAL_DEPTH] = {"--max-partial-depth", UINT_MAX},
+    [LIMIT_SECTION_DEPTH] = {"--max-section-depth", TPL_MAX_SECTION_DEPTH},
 };
 
 static void set_limit(cli_common *c, limit_id id, unsigned long long n)
@@ -160,6 +163,9 @@ static void set_limit(cli_common *c, limit_id id, unsigned long long n)
         break;
     case LIMIT_PARTIAL_DEPTH:
         c->max_partial_depth = (unsigned)n;
+        break;
+    case LIMIT_SECTION_DEPTH:
+        c->doc.max_section_depth = (unsigned)n;
         break;
     case LIMIT_COUNT:
         break;

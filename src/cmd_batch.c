@@ -326,7 +326,8 @@ int cmd_batch(int argc, char **argv)
             goto done;
         }
         tpl_delims delims = tpl_default_delims();
-        name = tpl_compile_text(a.name, strlen(a.name), "--name", "", &delims, d);
+        name = tpl_compile_text(a.name, strlen(a.name), "--name", "", &delims,
+                                a.common.doc.max_section_depth, d);
         if (!name)
             goto done;
         cfg.name = name;

@@ -34,6 +34,7 @@ struct doc_template {
     char *partials_dir;
     size_t max_partial_bytes; /* a partial is a template: --max-total-size caps it too */
     tpl_delims delims;
+    unsigned max_section_depth; /* partials are compiled with it too */
     tpl_program *text;
     docx_template *docx;
     odt_template *odt;
@@ -62,6 +63,7 @@ doc_options doc_default_options(void)
     o.delims = tpl_default_delims();
     o.zip = zipio_default_limits();
     o.max_xml_depth = DOC_DEFAULT_MAX_XML_DEPTH;
+    o.max_section_depth = TPL_DEFAULT_SECTION_DEPTH;
     o.mtime = DOC_DEFAULT_MTIME;
     const char *sde = getenv("SOURCE_DATE_EPOCH");
     if (sde && *sde) {
@@ -80,6 +82,7 @@ static doc_template *doc_alloc(doc_format fmt, const char *name, const doc_optio
     t->fmt = fmt;
     t->file = xstrdup(name);
     t->delims = opt->delims;
+    t->max_section_depth = opt->max_section_depth;
     t->partials_dir = opt->partials_dir ? xstrdup(opt->partials_dir) : NULL;
     t->max_partial_bytes = (size_t)opt->zip.max_total_size;
     switch (fmt) {
@@ -164,7 +167,7 @@ doc_template *doc_compile_memory(const char *bytes, size_t n, doc_format fmt, co
     case DOC_TEXT: {
         if (!text_is_utf8(bytes, n, name, "template", d))
             break;
-        t->text = tpl_compile_text(bytes, n, name, "", &opt->delims, d);
+        t->text = tpl_compile_text(bytes, n, name, "", &opt->delims, opt->max_section_depth, d);
         ok = t->text != NULL;
         break;
     }
@@ -283,7 +286,8 @@ static tpl_program *partial_compile(doc_template *t, const char *name, const cha
         int err = util_read_file(paths[i], &src, t->max_partial_bytes);
         const char *text = src.data ? src.data : "";
         if (err == 0 && text_is_utf8(text, src.len, paths[i], "partial", d))
-            prog = tpl_compile_text(text, src.len, paths[i], indent, &t->delims, d);
+            prog = tpl_compile_text(text, src.len, paths[i], indent, &t->delims,
+                                    t->max_section_depth, d);
         buf_free(&src);
         /* Not there (or a folder of that name): the other spelling may be. */
         if (err == ENOENT || err == ENOTDIR || err == EISDIR)

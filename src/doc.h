@@ -35,6 +35,7 @@ typedef struct doc_options {
     const char *partials_dir; /* --partials, or NULL */
     zipio_limits zip;         /* limits for reading template packages */
     size_t max_xml_depth;     /* --max-xml-depth */
+    unsigned max_section_depth; /* --max-section-depth; 0 = the default */
     time_t mtime;             /* timestamp of entries in written zips */
 } doc_options;
 

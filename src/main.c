@@ -63,7 +63,10 @@ static const char usage_text[] =
     "                         only records whose date falls within DAYS from today\n"
     "  --progress json|none   JSON lines on stderr instead of the progress line\n"
     "  --csv-delimiter C      , or ; or tab (default: guessed from the header line)\n"
-    "\n"
+    "\n";
+
+/* Apart from usage_text: C11 compilers need only take literals of 4095 bytes. */
+static const char limits_text[] =
     "limits (raise them for unusually large inputs):\n"
     "  --max-data-size N      bytes in one data file (default 256M)\n"
     "  --max-depth N          nesting of data lists and maps (default 64)\n"
@@ -73,9 +76,16 @@ static const char usage_text[] =
     "  --max-total-size N     inflated size of a whole package (default 1G)\n"
     "  --max-xml-depth N      element nesting in a document part (default 256)\n"
     "  --max-partial-depth N  partials within partials (default 64)\n"
+    "  --max-section-depth N  sections within sections (default 100, at most 10000)\n"
     "\n"
     "  -h, --help             this text\n"
     "  --version              the version\n";
+
+static void print_usage(FILE *f)
+{
+    fputs(usage_text, f);
+    fputs(limits_text, f);
+}
 
 typedef struct command {
     const char *name;
@@ -118,12 +128,12 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
     if (argc < 2) {
-        fputs(usage_text, stderr);
+        print_usage(stderr);
         return EXIT_USAGE;
     }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
-        fputs(usage_text, stdout);
+        print_usage(stdout);
         return cli_finish_stdout(diag_new(), EXIT_OK);
     }
     if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {

@@ -365,8 +365,9 @@ package_kit *package_kit_new(const kit *k, const doc_options *doc_opt)
         const char *pat = k->documents[i].name_pattern;
         pk->names[i].problems = diag_new();
         if (pat)
-            pk->names[i].prog =
-                tpl_compile_text(pat, strlen(pat), kit_yaml, "", &delims, pk->names[i].problems);
+            pk->names[i].prog = tpl_compile_text(pat, strlen(pat), kit_yaml, "", &delims,
+                                                 doc_opt->max_section_depth,
+                                                 pk->names[i].problems);
     }
     free(kit_yaml);
     return pk;

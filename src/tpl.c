@@ -14,9 +14,6 @@
 #include "tpl_prog.h"
 #include "util.h"
 
-/* Sections nested deeper than this are refused: no template a person writes
- * comes near it, and it bounds the renderer's stacks. */
-#define TPL_MAX_NESTING 100
 /* Past this many problems in one template the rest is noise, and a hostile
  * template could otherwise ask for a message per tag, millions of them. */
 #define TPL_MAX_REPORTED 100
@@ -779,14 +776,16 @@ struct tpl_builder {
     tpl_delims delims; /* current: messages show tags as the author wrote them */
     open_section *open;
     size_t n_open, cap_open;
+    size_t max_open;   /* --max-section-depth */
     bool unclosed_tag; /* text: an unclosed tag swallowed the rest, closing tags included */
     bool too_deep;     /* reported once */
     bool stopped;      /* TPL_MAX_REPORTED problems told: the rest are not */
 };
 
-tpl_builder *tpl_builder_new(const char *file)
+tpl_builder *tpl_builder_new(const char *file, unsigned max_section_depth)
 {
     tpl_builder *b = xcalloc(1, sizeof *b);
+    b->max_open = max_section_depth ? max_section_depth : TPL_DEFAULT_SECTION_DEPTH;
     b->p = xcalloc(1, sizeof *b->p);
     b->p->file = file ? xstrdup(file) : NULL;
     b->errs = diag_new();
@@ -866,11 +865,12 @@ static void section_open(tpl_builder *b, tpl_tag_kind kind, parsed_tag *t, const
                          size_t n, diag_place where, char *tag)
 {
     tpl_program *p = b->p;
-    if (b->n_open >= TPL_MAX_NESTING && !b->too_deep) {
+    if (b->n_open >= b->max_open && !b->too_deep) {
         b->too_deep = true;
-        char *msg = xasprintf("sections are nested more than %d deep here, more than casepack "
-                              "allows: close some sections before opening others",
-                              TPL_MAX_NESTING);
+        char *msg = xasprintf("sections are nested %zu deep here, more than the limit of %zu; "
+                              "close some sections before opening others, or raise the limit "
+                              "with --max-section-depth",
+                              b->n_open + 1, b->max_open);
         tag_error(b, where, tag, msg);
         free(msg);
     }
@@ -1222,7 +1222,7 @@ static size_t code_points(const char *s)
 }
 
 tpl_program *tpl_compile_text(const char *src, size_t n, const char *file, const char *indent,
-                              const tpl_delims *start, diag *d)
+                              const tpl_delims *start, unsigned max_section_depth, diag *d)
 {
     buf indented = {0};
     unsigned indent_cols = 0;
@@ -1232,7 +1232,7 @@ tpl_program *tpl_compile_text(const char *src, size_t n, const char *file, const
         n = indented.len;
         indent_cols = (unsigned)code_points(indent);
     }
-    tpl_builder *b = tpl_builder_new(file);
+    tpl_builder *b = tpl_builder_new(file, max_section_depth);
     tpl_delims cur = start ? *start : tpl_default_delims();
     b->delims = cur;
     cursor c = {0, 1, 1};

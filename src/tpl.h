@@ -66,17 +66,27 @@ bool tpl_tag_cites(tpl_tag_kind kind, const char *body, size_t n);
 
 typedef struct tpl_program tpl_program;
 
+/* Sections may nest this deep unless the caller allows more
+ * (--max-section-depth): no template a person writes comes near it. */
+#define TPL_DEFAULT_SECTION_DEPTH 100
+/* The most --max-section-depth accepts. The renderer keeps its section
+ * stacks on the heap, but each name is looked up through every enclosing
+ * section, so the depth multiplies the cost of every tag inside. */
+#define TPL_MAX_SECTION_DEPTH 10000
+
 /* Compiles a text template with Mustache's standalone-line rules. indent is
- * prepended to every line (for standalone partials; "" for none). Returns
+ * prepended to every line (for standalone partials; "" for none).
+ * max_section_depth is how deep sections may nest (0: the default). Returns
  * NULL with every error reported to d (place: file, line, column; the tag
  * quoted). The program keeps copies of what it needs. */
 /* The caller frees the program with tpl_free. */
 tpl_program *tpl_compile_text(const char *src, size_t n, const char *file, const char *indent,
-                              const tpl_delims *start, diag *d);
+                              const tpl_delims *start, unsigned max_section_depth, diag *d);
 
-/* The builder, for adapters that find tags themselves. */
+/* The builder, for adapters that find tags themselves. max_section_depth as
+ * for tpl_compile_text. */
 typedef struct tpl_builder tpl_builder;
-tpl_builder *tpl_builder_new(const char *file);
+tpl_builder *tpl_builder_new(const char *file, unsigned max_section_depth);
 /* Static bytes, written out verbatim. */
 void tpl_builder_static(tpl_builder *b, const char *bytes, size_t n);
 /* A tag: kind as tpl_scan found it, body between its delimiters. ctx is the

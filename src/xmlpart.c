@@ -60,6 +60,7 @@ struct xp_compiler {
     const xp_dialect *dl;
     const char *file;
     size_t max_depth;
+    unsigned max_section_depth;
     tpl_delims delims; /* carried across paragraphs and parts */
     uint64_t id_max;
     xp_contexts *cx;
@@ -530,6 +531,7 @@ xp_compiler *xp_compiler_new(const xp_dialect *dl, const char *file, const doc_o
     c->dl = dl;
     c->file = file;
     c->max_depth = opt->max_xml_depth;
+    c->max_section_depth = opt->max_section_depth;
     c->delims = opt->delims;
     c->cx = xcalloc(1, sizeof *c->cx);
     c->cx->dl = dl;
@@ -1599,7 +1601,7 @@ static tpl_program *xp_build(xp_part *pp)
     xmlDocDumpMemoryEnc(pp->doc, &mem, &len, "UTF-8");
     const char *s = (const char *)mem;
     size_t n = (size_t)len, pos = 0, at = 0;
-    tpl_builder *b = tpl_builder_new(pp->c->file);
+    tpl_builder *b = tpl_builder_new(pp->c->file, pp->c->max_section_depth);
     const char *hit;
     while (mem && (hit = xp_find(s + at, n - at, pp->prefix, pp->prefix_len))) {
         size_t h = (size_t)(hit - s), start, i = h + pp->prefix_len;

@@ -203,6 +203,112 @@ printf '(b)' > parts/b.txt
 run render t.txt --partials parts --max-partial-depth 2 -o -
 expect 0 "[(b)]" ""
 
+# ---- sections: --max-section-depth --------------------------------------
+
+# nested DEPTH BODY: DEPTH sections named a, one inside the other, around BODY.
+nested() {
+    local i
+    for ((i = 0; i < $1; i++)); do printf '{{#a}}'; done
+    printf '%s' "$2"
+    for ((i = 0; i < $1; i++)); do printf '{{/a}}'; done
+    printf '\n'
+}
+SECTION_ERR="sections are nested 101 deep here, more than the limit of 100; close some sections before opening others, or raise the limit with --max-section-depth"
+
+NAME=limits.section_depth.default; fresh
+nested 101 deep > t.txt
+printf 'a: yes\n' > d.yaml
+run render t.txt -d d.yaml -o out.txt
+only_files t.txt d.yaml || fail "left files behind"
+expect 1 "" "casepack: error: t.txt:1:601: {{#a}}: $SECTION_ERR"
+
+NAME=limits.section_depth.raised; fresh
+nested 101 deep > t.txt
+printf 'a: yes\n' > d.yaml
+run render t.txt -d d.yaml --max-section-depth 200 -o out.txt
+expect_status 0 && [ "$(cat out.txt)" = deep ] && pass || fail "out.txt: $(cat out.txt 2>&1)"
+
+NAME=limits.section_depth.lowered; fresh
+nested 3 deep > t.txt
+run render t.txt --max-section-depth=2 -o -
+expect 1 "" "casepack: error: t.txt:1:13: {{#a}}: sections are nested 3 deep here, more than the limit of 2; close some sections before opening others, or raise the limit with --max-section-depth"
+
+NAME=limits.section_depth.suffix; fresh
+nested 1024 deep > t.txt
+printf 'a: yes\n' > d.yaml
+run render t.txt -d d.yaml --max-section-depth 1K -o -
+expect 0 "deep" ""
+
+# 9,999 sections and an inverted one: 10,000 deep, the most the flag takes.
+NAME=limits.section_depth.deepest_renders; fresh
+nested 9999 "{{^b}}deep{{/b}}" > t.txt
+printf 'a: yes\n' > d.yaml
+run render t.txt -d d.yaml --max-section-depth 10000 -o -
+expect 0 "deep" ""
+
+NAME=limits.section_depth.at_most; fresh
+printf 'x\n' > t.txt
+run render t.txt --max-section-depth 10001 -o -
+expect 2 "" "casepack: error: --max-section-depth is at most 10000, not '10001'"
+run render t.txt --max-section-depth=10K -o -
+expect 2 "" "casepack: error: --max-section-depth is at most 10000, not '10K'"
+run render t.txt --max-section-depth 0 -o -
+expect 2 "" "casepack: error: --max-section-depth takes a positive number (K, M or G may follow), not '0'"
+
+NAME=limits.section_depth.partials; fresh
+mkdir parts
+printf '{{> p}}\n' > t.txt
+nested 3 deep > parts/p.txt
+printf 'a: yes\n' > d.yaml
+run render t.txt -d d.yaml --partials parts --max-section-depth 2 -o -
+expect 1 "" "casepack: error: parts/p.txt:1:13: {{#a}}: sections are nested 3 deep here, more than the limit of 2; close some sections before opening others, or raise the limit with --max-section-depth"
+run render t.txt -d d.yaml --partials parts --max-section-depth 3 -o -
+expect 0 "deep" ""
+
+NAME=limits.section_depth.document; fresh
+cat > t.fodt <<'XML'
+<?xml version="1.0" encoding="UTF-8"?>
+<office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+  xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+  office:version="1.3" office:mimetype="application/vnd.oasis.opendocument.text">
+ <office:body>
+  <office:text>
+   <text:p>{{#a}}</text:p>
+   <text:p>{{#a}}</text:p>
+   <text:p>{{#a}}deep{{/a}}</text:p>
+   <text:p>{{/a}}</text:p>
+   <text:p>{{/a}}</text:p>
+  </office:text>
+ </office:body>
+</office:document>
+XML
+printf 'a: yes\n' > d.yaml
+run render t.fodt -d d.yaml --max-section-depth 2 -o out.fodt
+only_files t.fodt d.yaml || fail "left files behind"
+expect 1 "" "casepack: error: t.fodt:p3: {{#a}}: sections are nested 3 deep here, more than the limit of 2; close some sections before opening others, or raise the limit with --max-section-depth"
+run render t.fodt -d d.yaml --max-section-depth 3 -o out.fodt
+expect_status 0 && grep -q '<text:p>deep</text:p>' out.fodt && pass || fail "$(cat out.fodt 2>&1 | head -c 600)"
+
+NAME=limits.section_depth.batch_name; fresh
+printf '{{name}}\n' > t.txt
+printf 'name\nA\n' > r.csv
+run batch t.txt --records r.csv -o out --name '{{#name}}{{#name}}{{name}}{{/name}}{{/name}}' --max-section-depth 1
+expect 1 "" "casepack: error: --name:1:10: {{#name}}: sections are nested 2 deep here, more than the limit of 1; close some sections before opening others, or raise the limit with --max-section-depth"
+run batch t.txt --records r.csv -o out --name '{{#name}}{{#name}}{{name}}{{/name}}{{/name}}' --max-section-depth 2
+expect_status 0 && [ "$(cat out/A.txt)" = A ] && pass || fail "$(ls out) $ERR"
+
+NAME=limits.section_depth.kit_name; fresh
+mkdir kits
+cp -r "$CASEPACK_ROOT/tests/cli/kits/pkgtest" kits/
+cp -r kits/pkgtest/case/. .
+sed -i 's|name: "{{id}}-note"|name: "{{#id}}{{#id}}{{id}}{{/id}}{{/id}}-note"|' kits/pkgtest/kit.yaml
+run package case.yaml --kits kits --max-section-depth 1
+only_files annexes case.yaml kits || fail "left files behind"
+expect 1 "" "casepack: error: kits/pkgtest/kit.yaml:1:8: {{#id}}: sections are nested 2 deep here, more than the limit of 1; close some sections before opening others, or raise the limit with --max-section-depth"
+run package case.yaml --kits kits --max-section-depth 2
+expect_status 0 && python3 -c 'import sys, zipfile; sys.exit(0 if "KOVAL-2027-01/02-KOVAL-2027-01-note.docx" in zipfile.ZipFile(sys.argv[1]).namelist() else 1)' KOVAL-2027-01.zip \
+    && pass || fail "$OUT $ERR"
+
 # ---- the flags themselves -------------------------------------------------
 
 NAME=limits.flag_takes_suffixes; fresh

@@ -33,7 +33,7 @@ static const tpl_program *load_partial(void *ud, const char *name, const char *i
             return ps->cache[i].p;
     if (ps->n_cache == sizeof ps->cache / sizeof ps->cache[0])
         return NULL;
-    tpl_program *p = tpl_compile_text(ps->src, ps->n, "partial.txt", indent, ps->dl, d);
+    tpl_program *p = tpl_compile_text(ps->src, ps->n, "partial.txt", indent, ps->dl, 0, d);
     ps->cache[ps->n_cache].indent = xstrdup(indent);
     ps->cache[ps->n_cache].p = p;
     ps->n_cache++;
@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lim.max_nodes = 2000;
     value *loaded = nul ? load_yaml(nul + 1, size - n - 1, "data.yaml", &lim, d) : NULL;
     const value *ctx = nul ? loaded : fuzz_fixed_data();
-    tpl_program *p = tpl_compile_text(src, n, "fuzz.txt", "", &dl, d);
+    tpl_program *p = tpl_compile_text(src, n, "fuzz.txt", "", &dl, 0, d);
     if (p && ctx && fuzz_render_cost(p, ctx, PARTIAL_DEPTH) < FUZZ_WORK_BUDGET) {
         partials ps = {.src = src, .n = n, .dl = &dl};
         /* Strict and lax: they take different paths through lookups. */

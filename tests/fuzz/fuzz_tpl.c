@@ -24,7 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         dl = tpl_default_delims();
     const char *indent = (data[0] & 4) ? "  \t" : "";
     diag *d = diag_new();
-    tpl_program *p = tpl_compile_text((const char *)data + 1, size - 1, "fuzz.txt", indent, &dl, d);
+    tpl_program *p =
+        tpl_compile_text((const char *)data + 1, size - 1, "fuzz.txt", indent, &dl, 0, d);
     if (p) {
         size_t n = 0;
         tpl_each_tag(p, count_tag, &n);

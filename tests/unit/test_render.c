@@ -90,7 +90,7 @@ static const tpl_program *memory_partial(void *ud, const char *name, const char 
     for (const partial_src *s = partial_table; s && s->name; s++) {
         if (!strcmp(s->name, name)) {
             tpl_delims dl = tpl_default_delims();
-            p = tpl_compile_text(s->text, strlen(s->text), s->name, indent, &dl, d);
+            p = tpl_compile_text(s->text, strlen(s->text), s->name, indent, &dl, 0, d);
         }
     }
     cache[i] = (cached){xstrdup(name), xstrdup(indent), p};
@@ -127,7 +127,7 @@ static result run(const char *src, const char *yaml, render_options opt)
     result r = {"", "", false};
     diag *d = diag_new();
     tpl_delims dl = tpl_default_delims();
-    tpl_program *p = tpl_compile_text(src, strlen(src), "t.txt", "", &dl, d);
+    tpl_program *p = tpl_compile_text(src, strlen(src), "t.txt", "", &dl, 0, d);
     value *data = data_of(yaml, d);
     cached cache[64];
     memset(cache, 0, sizeof cache);
@@ -461,7 +461,7 @@ static bool recording_sink(void *ud, buf *out, const char *s, size_t n, uint32_t
 static void builder_programs_reach_the_sink_with_their_context(void)
 {
     diag *d = diag_new();
-    tpl_builder *b = tpl_builder_new("letter.docx");
+    tpl_builder *b = tpl_builder_new("letter.docx", 0);
     diag_place p1 = {.part = "word/document.xml", .para = 1};
     diag_place p2 = {.part = "word/document.xml", .para = 2};
     /* No standalone-line rules: the adapter owns layout. */
@@ -516,7 +516,7 @@ static void one_program_renders_in_many_threads(void)
     tpl_delims dl = tpl_default_delims();
     const char *src = "{{#l}}{{@number}}:{{. | upper}}{{^@last}},{{/@last}}{{/l}}.\n"
                       "{{name | upper}}";
-    tpl_program *p = keep_program(tpl_compile_text(src, strlen(src), "t.txt", "", &dl, d));
+    tpl_program *p = keep_program(tpl_compile_text(src, strlen(src), "t.txt", "", &dl, 0, d));
     value *data = data_of("l: [a, b, c]\nname: olena", d);
     diag_free(d);
     CHECK(p != NULL);
@@ -556,6 +556,37 @@ static void deep_data_sections_do_not_recurse(void)
      * map's a again, up the context stack, as Mustache resolves names. */
     CHECK_STR(render_plain(t, y), "deep");
     CHECK_STR(render_plain("{{#a}}{{#a}}{{v}}{{/a}}{{/a}}", "{a: {a: {v: two}}}"), "two");
+}
+
+static void deepest_sections_allowed_render(void)
+{
+    /* As deep as --max-section-depth goes: the renderer must survive it. */
+    buf src = {0}, want = {0};
+    for (int i = 0; i < TPL_MAX_SECTION_DEPTH - 1; i++) {
+        buf_adds(&src, "{{#a}}.");
+        buf_adds(&want, ".");
+    }
+    buf_adds(&src, "{{^missing}}{{v}}{{/missing}}");
+    buf_adds(&want, "deep");
+    for (int i = 0; i < TPL_MAX_SECTION_DEPTH - 1; i++)
+        buf_adds(&src, "{{/a}}");
+    diag *d = diag_new();
+    tpl_delims dl = tpl_default_delims();
+    tpl_program *p = keep_program(
+        tpl_compile_text(src.data, src.len, "t.txt", "", &dl, TPL_MAX_SECTION_DEPTH, d));
+    buf_free(&src);
+    value *data = data_of("{a: {v: deep}}", d);
+    render_options opt = {0};
+    buf out = {0};
+    bool ok = p && data && render_program(p, data, &opt, &out, d);
+    value_free(data);
+    const char *msgs = messages(d);
+    diag_free(d);
+    const char *got = keep(out.data ? buf_steal(&out) : xstrdup(""));
+    const char *expected = keep(buf_steal(&want));
+    CHECK(ok);
+    CHECK_STR(msgs, "");
+    CHECK_STR(got, expected);
 }
 
 /* ---- citations: the renderer's side of the callbacks -------------------- */
@@ -650,7 +681,7 @@ static void authorities_come_from_the_callback(void)
 static void builder_cites_reach_the_sink_with_their_context(void)
 {
     diag *d = diag_new();
-    tpl_builder *b = tpl_builder_new("letter.docx");
+    tpl_builder *b = tpl_builder_new("letter.docx", 0);
     diag_place p4 = {.part = "word/document.xml", .para = 4};
     const char *body = "cite \xe2\x80\x9cRC51-33\xe2\x80\x9d";
     tpl_builder_tag(b, TPL_TAG_VALUE, body, strlen(body), p4, 5);
@@ -683,6 +714,7 @@ UNIT_MAIN("render", UNIT(values_are_html_escaped_in_text), UNIT(standalone_lines
           UNIT(recursive_partials_work_within_the_limit), UNIT(partial_depth_is_limited),
           UNIT(builder_programs_reach_the_sink_with_their_context),
           UNIT(one_program_renders_in_many_threads), UNIT(deep_data_sections_do_not_recurse),
+          UNIT(deepest_sections_allowed_render),
           UNIT(cites_reach_the_callback_then_the_sink),
           UNIT(cites_of_nothing_render_nothing_unless_strict),
           UNIT(cite_errors_are_reported_and_render_goes_on),

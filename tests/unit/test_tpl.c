@@ -38,12 +38,13 @@ static const char *messages(diag *d)
     return keep(b.data ? buf_steal(&b) : xstrdup(""));
 }
 
-/* Compiles src as t.txt: "" when it compiles, else every message. */
-static const char *errors_of(const char *src)
+/* Compiles src as t.txt with sections allowed max_depth deep (0: the
+ * default): "" when it compiles, else every message. */
+static const char *errors_at_depth(const char *src, unsigned max_depth)
 {
     diag *d = diag_new();
     tpl_delims dl = tpl_default_delims();
-    tpl_program *p = tpl_compile_text(src, strlen(src), "t.txt", "", &dl, d);
+    tpl_program *p = tpl_compile_text(src, strlen(src), "t.txt", "", &dl, max_depth, d);
     if (p && diag_count(d) == 0) {
         tpl_free(p);
         diag_free(d);
@@ -53,6 +54,22 @@ static const char *errors_of(const char *src)
         return "compiled despite errors";
     tpl_free(p);
     return messages(d);
+}
+
+static const char *errors_of(const char *src)
+{
+    return errors_at_depth(src, 0);
+}
+
+/* depth sections named a, one inside the other. */
+static const char *nested(int depth)
+{
+    buf b = {0};
+    for (int i = 0; i < depth; i++)
+        buf_adds(&b, "{{#a}}");
+    for (int i = 0; i < depth; i++)
+        buf_adds(&b, "{{/a}}");
+    return keep(buf_steal(&b));
 }
 
 static void scan_kinds_and_bodies(void)
@@ -333,7 +350,7 @@ static void starting_delimiters_are_honoured(void)
     tpl_delims dl;
     CHECK(tpl_parse_delims("[[ ]]", &dl));
     const char *src = "[[#a]]{{x}}";
-    tpl_program *p = tpl_compile_text(src, strlen(src), "t.txt", "", &dl, d);
+    tpl_program *p = tpl_compile_text(src, strlen(src), "t.txt", "", &dl, 0, d);
     CHECK(p == NULL);
     tpl_free(p);
     CHECK_STR(messages(d), "t.txt:1:1: section \"a\" opened at 1:1 is never closed: add [[/a]]");
@@ -341,26 +358,71 @@ static void starting_delimiters_are_honoured(void)
 
 static void nesting_is_capped(void)
 {
-    buf b = {0};
-    for (int i = 0; i < 101; i++)
-        buf_adds(&b, "{{#a}}");
-    for (int i = 0; i < 101; i++)
-        buf_adds(&b, "{{/a}}");
-    const char *got = errors_of(keep(buf_steal(&b)));
-    CHECK_STR(got, "t.txt:1:601: {{#a}}: sections are nested more than 100 deep here, more than "
-                   "casepack allows: close some sections before opening others");
-    b = (buf){0};
-    for (int i = 0; i < 100; i++)
-        buf_adds(&b, "{{#a}}");
-    for (int i = 0; i < 100; i++)
-        buf_adds(&b, "{{/a}}");
-    CHECK_STR(errors_of(keep(buf_steal(&b))), "");
+    CHECK_STR(errors_of(nested(101)),
+              "t.txt:1:601: {{#a}}: sections are nested 101 deep here, more than the limit of "
+              "100; close some sections before opening others, or raise the limit with "
+              "--max-section-depth");
+    CHECK_STR(errors_of(nested(100)), "");
+    CHECK_STR(errors_at_depth(nested(101), TPL_DEFAULT_SECTION_DEPTH),
+              "t.txt:1:601: {{#a}}: sections are nested 101 deep here, more than the limit of "
+              "100; close some sections before opening others, or raise the limit with "
+              "--max-section-depth");
+}
+
+static void nesting_limit_can_be_raised_or_lowered(void)
+{
+    CHECK_STR(errors_at_depth(nested(101), 200), "");
+    CHECK_STR(errors_at_depth(nested(200), 200), "");
+    CHECK_STR(errors_at_depth(nested(201), 200),
+              "t.txt:1:1201: {{#a}}: sections are nested 201 deep here, more than the limit of "
+              "200; close some sections before opening others, or raise the limit with "
+              "--max-section-depth");
+    CHECK_STR(errors_at_depth("{{#a}}\n {{^b}}{{/b}}\n{{/a}}", 1),
+              "t.txt:2:2: {{^b}}: sections are nested 2 deep here, more than the limit of 1; "
+              "close some sections before opening others, or raise the limit with "
+              "--max-section-depth");
+    CHECK_STR(errors_at_depth(nested(TPL_MAX_SECTION_DEPTH), TPL_MAX_SECTION_DEPTH), "");
+}
+
+static void builder_honours_the_section_limit(void)
+{
+    diag *d = diag_new();
+    tpl_builder *b = tpl_builder_new("letter.docx", 2);
+    diag_place p[4] = {{.part = "word/document.xml", .para = 3},
+                       {.part = "word/document.xml", .para = 4},
+                       {.part = "word/document.xml", .para = 5},
+                       {.part = "word/document.xml", .para = 6}};
+    tpl_builder_tag(b, TPL_TAG_SECTION, "#claims", 7, p[0], 1);
+    tpl_builder_tag(b, TPL_TAG_SECTION, "#facts", 6, p[1], 1);
+    tpl_builder_tag(b, TPL_TAG_INVERTED, "^spouse", 7, p[2], 1);
+    tpl_builder_tag(b, TPL_TAG_CLOSE, "/spouse", 7, p[3], 1);
+    tpl_builder_tag(b, TPL_TAG_CLOSE, "/facts", 6, p[3], 1);
+    tpl_builder_tag(b, TPL_TAG_CLOSE, "/claims", 7, p[3], 1);
+    tpl_program *prog = tpl_builder_finish(b, d);
+    CHECK(prog == NULL);
+    tpl_free(prog);
+    CHECK_STR(messages(d),
+              "letter.docx:word/document.xml:p5: {{^spouse}}: sections are nested 3 deep here, "
+              "more than the limit of 2; close some sections before opening others, or raise "
+              "the limit with --max-section-depth");
+    d = diag_new();
+    b = tpl_builder_new("letter.docx", 3);
+    tpl_builder_tag(b, TPL_TAG_SECTION, "#claims", 7, p[0], 1);
+    tpl_builder_tag(b, TPL_TAG_SECTION, "#facts", 6, p[1], 1);
+    tpl_builder_tag(b, TPL_TAG_INVERTED, "^spouse", 7, p[2], 1);
+    tpl_builder_tag(b, TPL_TAG_CLOSE, "/spouse", 7, p[3], 1);
+    tpl_builder_tag(b, TPL_TAG_CLOSE, "/facts", 6, p[3], 1);
+    tpl_builder_tag(b, TPL_TAG_CLOSE, "/claims", 7, p[3], 1);
+    prog = tpl_builder_finish(b, d);
+    CHECK(prog != NULL);
+    tpl_free(prog);
+    CHECK_STR(messages(d), "");
 }
 
 static void builder_errors_name_document_places(void)
 {
     diag *d = diag_new();
-    tpl_builder *b = tpl_builder_new("letter.docx");
+    tpl_builder *b = tpl_builder_new("letter.docx", 0);
     diag_place p3 = {.part = "word/document.xml", .para = 3};
     diag_place p9 = {.part = "word/document.xml", .para = 9};
     tpl_builder_static(b, "<w:p>", 5);
@@ -401,7 +463,7 @@ static void each_tag_lists_every_tag(void)
                       "{{=<% %>=}}<%> sig%> <%.%>";
     diag *d = diag_new();
     tpl_delims dl = tpl_default_delims();
-    tpl_program *p = tpl_compile_text(src, strlen(src), "t.txt", "", &dl, d);
+    tpl_program *p = tpl_compile_text(src, strlen(src), "t.txt", "", &dl, 0, d);
     CHECK(p != NULL);
     listing l = {{0}};
     tpl_each_tag(p, list_one, &l);
@@ -425,7 +487,7 @@ static void partial_indent_keeps_columns(void)
     diag *d = diag_new();
     tpl_delims dl = tpl_default_delims();
     const char *src = "ok\n  {{#x}}\n";
-    tpl_program *p = tpl_compile_text(src, strlen(src), "part.txt", "    ", &dl, d);
+    tpl_program *p = tpl_compile_text(src, strlen(src), "part.txt", "    ", &dl, 0, d);
     CHECK(p == NULL);
     CHECK_STR(messages(d),
               "part.txt:2:3: section \"x\" opened at 2:3 is never closed: add {{/x}}");
@@ -478,7 +540,7 @@ static void cite_tags_in_the_listing(void)
                       "{{#authorities}}{{short}}{{/authorities}} {{authorities | count}}";
     diag *d = diag_new();
     tpl_delims dl = tpl_default_delims();
-    tpl_program *p = tpl_compile_text(src, strlen(src), "t.txt", "", &dl, d);
+    tpl_program *p = tpl_compile_text(src, strlen(src), "t.txt", "", &dl, 0, d);
     CHECK(p != NULL);
     listing l = {{0}};
     tpl_each_tag(p, list_one, &l);
@@ -520,7 +582,7 @@ static void messages_are_capped(void)
         buf_adds(&src, "{{#b}}");
     diag *d = diag_new();
     tpl_delims dl = tpl_default_delims();
-    tpl_program *p = tpl_compile_text(src.data, src.len, "t.txt", "", &dl, d);
+    tpl_program *p = tpl_compile_text(src.data, src.len, "t.txt", "", &dl, 0, d);
     buf_free(&src);
     size_t n = diag_count(d);
     const char *first = keep(xstrdup(diag_get(d, 0)->text));
@@ -547,6 +609,7 @@ UNIT_MAIN("tpl", UNIT(scan_kinds_and_bodies), UNIT(scan_set_delimiters),
           UNIT(filter_syntax_errors), UNIT(bad_names), UNIT(columns_count_characters),
           UNIT(every_error_at_once), UNIT(messages_use_the_delimiters_in_force),
           UNIT(starting_delimiters_are_honoured), UNIT(nesting_is_capped),
+          UNIT(nesting_limit_can_be_raised_or_lowered), UNIT(builder_honours_the_section_limit),
           UNIT(messages_are_capped),
           UNIT(builder_errors_name_document_places), UNIT(each_tag_lists_every_tag),
           UNIT(partial_indent_keeps_columns), UNIT(cite_tags_compile), UNIT(cite_tag_errors),

@@ -14,7 +14,7 @@ static char *both_ways(const char *src, const char *yaml, buf *plain)
 {
     diag *d = diag_new();
     tpl_delims delims = tpl_default_delims();
-    tpl_program *p = tpl_compile_text(src, strlen(src), "t.txt", "", &delims, d);
+    tpl_program *p = tpl_compile_text(src, strlen(src), "t.txt", "", &delims, 0, d);
     load_limits lim = load_default_limits();
     value *data = load_yaml(yaml, strlen(yaml), "d.yaml", &lim, d);
     render_options ro = {0};
