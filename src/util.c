@@ -70,6 +70,11 @@ static void temp_name(char *x6)
  * name in the table. */
 int util_temp_create(char *template, int suffixlen, int *handle)
 {
+    return util_temp_createat(AT_FDCWD, NULL, template, suffixlen, handle);
+}
+
+int util_temp_createat(int dirfd, const char *dir, char *template, int suffixlen, int *handle)
+{
     *handle = -1;
     size_t n = strlen(template);
     if (suffixlen < 0 || n < (size_t)suffixlen + 6 ||
@@ -78,6 +83,12 @@ int util_temp_create(char *template, int suffixlen, int *handle)
         return -1;
     }
     char *x6 = template + n - suffixlen - 6;
+    /* What a dying run unlinks: the path from the working directory. */
+    char full[PATH_MAX];
+    if (dir && (size_t)snprintf(full, sizeof full, "%s/%s", dir, template) >= sizeof full) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
     atomic_fetch_add(&temp_creating, 1);
     int fd = -1, err = EEXIST;
     for (int attempt = 0; attempt < 100 && err == EEXIST; attempt++) {
@@ -86,8 +97,10 @@ int util_temp_create(char *template, int suffixlen, int *handle)
             break;
         }
         temp_name(x6);
-        *handle = temp_track(template);
-        fd = open(template, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (dir)
+            memcpy(full + strlen(full) - suffixlen - 6, x6, 6);
+        *handle = temp_track(dir ? full : template);
+        fd = openat(dirfd, template, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         err = fd < 0 ? errno : 0;
         if (fd < 0) {
             util_temp_untrack(*handle);

@@ -34,6 +34,9 @@ void util_tune_malloc(void);
  * -1 with errno; *handle is for util_temp_untrack, once the file is renamed
  * or removed (-1 when it could not be tracked; untracking -1 is a no-op). */
 int util_temp_create(char *template, int suffixlen, int *handle);
+/* The same with template relative to the folder open as dirfd, whose path
+ * (from the working directory) is dir. */
+int util_temp_createat(int dirfd, const char *dir, char *template, int suffixlen, int *handle);
 void util_temp_untrack(int handle);
 /* The process is about to die: no temporary file is made from now on, and
  * every tracked one is removed. Takes no lock and no memory: called on
