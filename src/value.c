@@ -182,6 +182,54 @@ value *value_map_get(const value *map, const char *key, size_t klen)
     return i < 0 ? NULL : map->items[i];
 }
 
+/* A hash table of a map's key positions, for merging two large maps in
+ * linear time: searching the base map for each key of the other made two
+ * data files of 100,000 keys take 20 seconds. Open addressing; a slot holds
+ * a position in the map, or SIZE_MAX. */
+typedef struct key_table {
+    size_t *slots;
+    size_t mask;
+} key_table;
+
+static size_t key_hash(const char *s)
+{
+    size_t h = 14695981039346656037u; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
+static void key_table_init(key_table *t, size_t entries)
+{
+    size_t cap = 64;
+    while (cap < 2 * entries)
+        cap *= 2;
+    t->slots = xmalloc(cap * sizeof *t->slots);
+    for (size_t i = 0; i < cap; i++)
+        t->slots[i] = SIZE_MAX;
+    t->mask = cap - 1;
+}
+
+/* The position of key in map, or -1; with add, a key not found is recorded
+ * at position add_at. */
+static long key_table_find(key_table *t, const value *map, const char *key, bool add,
+                           size_t add_at)
+{
+    for (size_t h = key_hash(key) & t->mask;; h = (h + 1) & t->mask) {
+        if (t->slots[h] == SIZE_MAX) {
+            if (add)
+                t->slots[h] = add_at;
+            return -1;
+        }
+        if (strcmp(map->keys[t->slots[h]], key) == 0)
+            return (long)t->slots[h];
+    }
+}
+
+/* Maps smaller than this are searched key by key, which is quicker than
+ * hashing. */
+#define MERGE_TABLE_FROM 64
+
 value *value_merge(value *base, value *over)
 {
     if (!base)
@@ -192,10 +240,17 @@ value *value_merge(value *base, value *over)
         value_free(base);
         return over;
     }
+    key_table table = {0};
+    bool hashed = base->len >= MERGE_TABLE_FROM && over->len >= MERGE_TABLE_FROM;
+    if (hashed) {
+        key_table_init(&table, base->len + over->len);
+        for (size_t i = 0; i < base->len; i++)
+            key_table_find(&table, base, base->keys[i], true, i);
+    }
     for (size_t i = 0; i < over->len; i++) {
         const char *k = over->keys[i];
-        size_t klen = strlen(k);
-        long at = map_index(base, k, klen);
+        long at = hashed ? key_table_find(&table, base, k, true, base->len)
+                         : map_index(base, k, strlen(k));
         if (at < 0) {
             value_reserve(base);
             base->keys[base->len] = over->keys[i];
@@ -205,6 +260,7 @@ value *value_merge(value *base, value *over)
             free(over->keys[i]);
         }
     }
+    free(table.slots);
     free(over->keys);
     free(over->items);
     free(over->str);

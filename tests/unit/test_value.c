@@ -147,6 +147,49 @@ static void merge_maps_key_by_key(void)
     value_free(m);
 }
 
+/* Large maps merge through a hash table: the same result as key by key,
+ * in the base's order with new keys after, and maps under a shared key
+ * merged in turn. */
+static void merge_large_maps(void)
+{
+    value *base = value_new(VALUE_MAP, NULL, 0, 0);
+    value *over = value_new(VALUE_MAP, NULL, 0, 0);
+    char key[32], text[32];
+    for (int i = 0; i < 3000; i++) {
+        snprintf(key, sizeof key, "k%d", i);
+        snprintf(text, sizeof text, "base %d", i);
+        CHECK(value_map_add(base, key, strlen(key), value_new_string(text, strlen(text))));
+    }
+    for (int i = 1500; i < 4500; i++) {
+        snprintf(key, sizeof key, "k%d", i);
+        snprintf(text, sizeof text, "over %d", i);
+        CHECK(value_map_add(over, key, strlen(key), value_new_string(text, strlen(text))));
+    }
+    value *inner_base = value_new(VALUE_MAP, NULL, 0, 0);
+    value_map_add(inner_base, "a", 1, value_new_string("1", 1));
+    value_map_add(inner_base, "b", 1, value_new_string("2", 1));
+    value_map_add(base, "nested", 6, inner_base);
+    value *inner_over = value_new(VALUE_MAP, NULL, 0, 0);
+    value_map_add(inner_over, "b", 1, value_new_string("3", 1));
+    value_map_add(over, "nested", 6, inner_over);
+
+    value *m = value_merge(base, over);
+    CHECK_INT(m->len, 4501);
+    CHECK_STR(m->keys[0], "k0");
+    CHECK_STR(m->keys[2999], "k2999");
+    CHECK_STR(m->keys[3000], "nested");
+    CHECK_STR(m->keys[3001], "k3000");
+    CHECK_STR(m->keys[4500], "k4499");
+    CHECK_STR(value_map_get(m, "k1499", 5)->str, "base 1499");
+    CHECK_STR(value_map_get(m, "k1500", 5)->str, "over 1500");
+    CHECK_STR(value_map_get(m, "k4499", 5)->str, "over 4499");
+    const value *n = value_map_get(m, "nested", 6);
+    CHECK_INT(n->len, 2);
+    CHECK_STR(value_map_get(n, "a", 1)->str, "1");
+    CHECK_STR(value_map_get(n, "b", 1)->str, "3");
+    value_free(m);
+}
+
 static void merge_lists_and_scalars_replace(void)
 {
     value *base = sample();
@@ -306,6 +349,6 @@ static void deep_trees_free_without_recursion(void)
 
 UNIT_MAIN("value", UNIT(intern_returns_one_pointer_per_name), UNIT(constructors_copy_and_place),
           UNIT(map_add_keeps_order_and_refuses_duplicates), UNIT(map_set_replaces_in_place),
-          UNIT(merge_maps_key_by_key), UNIT(merge_lists_and_scalars_replace),
+          UNIT(merge_maps_key_by_key), UNIT(merge_large_maps), UNIT(merge_lists_and_scalars_replace),
           UNIT(clone_is_deep_and_keeps_places), UNIT(truthiness_follows_mustache),
           UNIT(text_of_every_kind), UNIT(kind_names), UNIT(deep_trees_free_without_recursion))
