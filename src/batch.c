@@ -6,9 +6,9 @@
  * run resumable, progress, the summary and report.json.
  *
  * The pool: the main thread reads records and hands each to a ring of
- * slots; workers take slots in order, render and write; the main thread
- * reports finished slots in record order, and waits when the ring is full,
- * so memory stays flat whatever the number of records. */
+ * slots; workers take slots in order, render and write, and so does the
+ * main thread while the ring is full; it reports finished slots in record
+ * order, so memory stays flat whatever the number of records. */
 #define _GNU_SOURCE /* syncfs, renameat2 */
 #include "batch.h"
 
@@ -1166,8 +1166,8 @@ static void collect(run *R, job *j)
     memset(j, 0, sizeof *j);
 }
 
-/* Renders one record and writes it. Runs on a worker thread: touches only
- * its job and what the configuration shares read-only. */
+/* Renders one record and writes it. Runs on any of the pool's threads:
+ * touches only its job and what the run shares read-only. */
 static void job_work(run *R, job *j)
 {
     if (j->kind != JOB_RENDER)

@@ -63,7 +63,7 @@ static int value_flag(batch_args *a, int argc, char **argv, int *i)
         char *end;
         unsigned long n = strtoul(val, &end, 10);
         if (*end || end == val || n < 1 || n > 1024 || val[0] == '-') {
-            cli_usage_error("%s takes a number of worker threads (1 to 1024), not '%s'", name,
+            cli_usage_error("%s takes a number of threads (1 to 1024), not '%s'", name,
                             val);
             return -EXIT_USAGE;
         }
