@@ -7,9 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Past this many problems the rest are counted, not kept: the first ones are
+ * what a person fixes first, and data can ask for a message per item, a
+ * million of them (a bad date in every row of a long table). Above the
+ * template compiler's own cap of 100, so its closing line still shows. */
+#define DIAG_MAX_KEPT 200
+
 struct diag {
     diag_entry *entries;
     size_t n, cap, errors;
+    size_t dropped, dropped_errors; /* past DIAG_MAX_KEPT */
     int system_errno; /* of the first diag_system_error; 0: none */
 };
 
@@ -22,7 +29,7 @@ static void diag_clear(diag *d)
 {
     for (size_t i = 0; i < d->n; i++)
         free(d->entries[i].text);
-    d->n = d->errors = 0;
+    d->n = d->errors = d->dropped = d->dropped_errors = 0;
     d->system_errno = 0;
 }
 
@@ -58,6 +65,13 @@ static void place_format(buf *b, const diag_place *w)
 
 static void diag_add(diag *d, diag_level level, const diag_place *w, const char *fmt, va_list ap)
 {
+    if (level == DIAG_ERROR)
+        d->errors++;
+    if (d->n >= DIAG_MAX_KEPT) {
+        d->dropped++;
+        d->dropped_errors += level == DIAG_ERROR;
+        return;
+    }
     buf b = {0};
     place_format(&b, w);
     buf_vprintf(&b, fmt, ap);
@@ -68,8 +82,6 @@ static void diag_add(diag *d, diag_level level, const diag_place *w, const char 
     d->entries[d->n].level = level;
     d->entries[d->n].text = buf_steal(&b);
     d->n++;
-    if (level == DIAG_ERROR)
-        d->errors++;
 }
 
 void diag_error(diag *d, diag_place where, const char *fmt, ...)
@@ -123,6 +135,9 @@ void diag_print(diag *d, FILE *to)
     for (size_t i = 0; i < d->n; i++)
         fprintf(to, "casepack: %s: %s\n", d->entries[i].level == DIAG_ERROR ? "error" : "warning",
                 d->entries[i].text);
+    if (d->dropped)
+        fprintf(to, "casepack: %s: %zu more problems are not shown; fix these first\n",
+                d->dropped_errors ? "error" : "warning", d->dropped);
     fflush(to);
     diag_clear(d);
 }
@@ -130,15 +145,24 @@ void diag_print(diag *d, FILE *to)
 void diag_take(diag *dst, diag *src)
 {
     for (size_t i = 0; i < src->n; i++) {
+        if (src->entries[i].level == DIAG_ERROR)
+            dst->errors++;
+        if (dst->n >= DIAG_MAX_KEPT) {
+            dst->dropped++;
+            dst->dropped_errors += src->entries[i].level == DIAG_ERROR;
+            free(src->entries[i].text);
+            continue;
+        }
         if (dst->n == dst->cap) {
             dst->cap = dst->cap ? dst->cap * 2 : 8;
             dst->entries = xrealloc(dst->entries, dst->cap * sizeof *dst->entries);
         }
         dst->entries[dst->n++] = src->entries[i];
-        if (src->entries[i].level == DIAG_ERROR)
-            dst->errors++;
     }
-    src->n = src->errors = 0;
+    dst->errors += src->dropped_errors;
+    dst->dropped += src->dropped;
+    dst->dropped_errors += src->dropped_errors;
+    src->n = src->errors = src->dropped = src->dropped_errors = 0;
     if (!dst->system_errno)
         dst->system_errno = src->system_errno;
     src->system_errno = 0;

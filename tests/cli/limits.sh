@@ -309,6 +309,29 @@ run package case.yaml --kits kits --max-section-depth 2
 expect_status 0 && python3 -c 'import sys, zipfile; sys.exit(0 if "KOVAL-2027-01/02-KOVAL-2027-01-note.docx" in zipfile.ZipFile(sys.argv[1]).namelist() else 1)' KOVAL-2027-01.zip \
     && pass || fail "$OUT $ERR"
 
+# ---- problems per run ----------------------------------------------------
+
+# A bad value in every item of a long list asks for a message each: the
+# first 200 are shown with their places, the rest counted in one line.
+NAME=limits.problems_past_200_are_counted; fresh
+printf '{{#items}}{{. | date "y"}}{{/items}}\n' > t.txt
+python3 -c 'import json; print(json.dumps({"items": ["bad%d" % i for i in range(5000)]}))' > d.json
+run render t.txt -d d.json -o out.txt
+lines=$(printf '%s\n' "$ERR" | wc -l)
+if [ "$STATUS" != 1 ]; then
+    fail "exit status $STATUS, want 1"
+elif [ "$lines" != 201 ]; then
+    fail "$lines lines on stderr, want 201"
+elif [ "$(printf '%s\n' "$ERR" | sed -n 200p)" != 'casepack: error: t.txt:1:11: {{. | date "y"}}: date: "bad199" is not a date (write it as YYYY-MM-DD, e.g. 2027-01-17)' ]; then
+    fail "line 200: $(printf '%s\n' "$ERR" | sed -n 200p)"
+elif [ "$(printf '%s\n' "$ERR" | tail -n 1)" != "casepack: error: 4800 more problems are not shown; fix these first" ]; then
+    fail "last line: $(printf '%s\n' "$ERR" | tail -n 1)"
+elif ! only_files t.txt d.json; then
+    fail "left files behind"
+else
+    pass
+fi
+
 # ---- the flags themselves -------------------------------------------------
 
 NAME=limits.flag_takes_suffixes; fresh
