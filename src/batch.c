@@ -373,10 +373,10 @@ struct batch_source {
     const char *file; /* interned */
     load_limits lim;
     csv_reader *csv;
-    value *list;
+    load_list_reader *list;
     char **files;
     size_t n_files;
-    size_t next;   /* list item or file to read next */
+    size_t next;   /* file to read next */
     size_t number; /* records read */
     bool counted;
     size_t count;
@@ -436,21 +436,10 @@ batch_source *batch_source_open(const char *path, char csv_delimiter, const load
         s->kind = SOURCE_FOLDER;
         ok = source_open_folder(s, d, io_error);
     } else if (!strcasecmp(ext, "yaml") || !strcasecmp(ext, "yml") || !strcasecmp(ext, "json")) {
+        /* Read as a stream, so the number of records is not known ahead. */
         s->kind = SOURCE_LIST;
-        s->list = load_data_file(path, &s->lim, d, io_error);
+        s->list = load_list_open(path, &s->lim, d, io_error);
         ok = s->list != NULL;
-        if (ok && s->list->kind != VALUE_LIST) {
-            diag_error(d, (diag_place){.file = s->file},
-                       "the records file must hold a list of records (lines starting with "
-                       "\"- \" in YAML, or [ … ] in JSON), not a %s; for one case use casepack "
-                       "render",
-                       value_kind_name(s->list->kind));
-            ok = false;
-        }
-        if (ok) {
-            s->counted = true;
-            s->count = s->list->len;
-        }
     } else {
         s->kind = SOURCE_CSV;
         load_csv_options o = {.delimiter = csv_delimiter};
@@ -484,14 +473,13 @@ int batch_source_next(batch_source *s, batch_record *rec, diag *d, int *io_error
         break;
     }
     case SOURCE_LIST: {
-        if (s->next >= s->list->len)
-            return 0;
-        value *item = s->list->items[s->next];
-        /* Each record is taken out of the list as it is handed over, so the
-         * list shrinks as the batch runs. */
-        s->list->items[s->next++] = NULL;
-        rec->line = item->line;
-        if (item->kind != VALUE_MAP) {
+        value *item = NULL;
+        uint32_t line = 0;
+        int got = load_list_next(s->list, &item, &line, d);
+        if (got <= 0)
+            return got;
+        rec->line = line;
+        if (item && item->kind != VALUE_MAP) {
             diag_error(d, (diag_place){.file = s->file, .line = item->line, .col = item->col},
                        "this record is a %s, not a map of fields (like recipient: {name: …})",
                        value_kind_name(item->kind));
@@ -538,13 +526,7 @@ void batch_source_close(batch_source *s)
     if (!s)
         return;
     load_csv_close(s->csv);
-    if (s->list && s->list->kind == VALUE_LIST) {
-        /* Items already handed over were taken out (NULL). */
-        for (size_t i = 0; i < s->list->len; i++)
-            value_free(s->list->items[i]);
-        s->list->len = 0;
-    }
-    value_free(s->list);
+    load_list_close(s->list);
     for (size_t i = 0; i < s->n_files; i++)
         free(s->files[i]);
     free(s->files);

@@ -89,7 +89,7 @@ typedef struct batch_record {
 } batch_record;
 
 /* Opens a CSV file (.csv, or .tsv with tabs), a YAML or JSON file holding a
- * list of records (loaded whole: memory grows with it, unlike CSV), or a
+ * list of records (read as a stream, like CSV), or a
  * folder whose *.yaml, *.yml and *.json files are records, in byte order of
  * their names. NULL with the problem in d; *io_error gets errno when it
  * could not be read. */
@@ -99,7 +99,7 @@ batch_source *batch_source_open(const char *path, char csv_delimiter, const load
  * end, -1 when the source cannot be read further (reported). */
 int batch_source_next(batch_source *s, batch_record *rec, diag *d, int *io_error);
 /* How many records there are, when known without reading them all (CSV is
- * counted quickly on demand). */
+ * counted quickly on demand; a YAML/JSON list is not known ahead). */
 bool batch_source_count(batch_source *s, size_t *n);
 void batch_source_close(batch_source *s); /* NULL is a no-op */
 

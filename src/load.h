@@ -4,6 +4,7 @@
 #define CASEPACK_LOAD_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "diag.h"
 #include "value.h"
@@ -34,6 +35,28 @@ value *load_yaml(const char *bytes, size_t n, const char *file, const load_limit
  * value when the file could not be read (exit status 3), 0 when its content
  * is at fault (exit status 1). Messages go to d. */
 value *load_data_file(const char *path, const load_limits *lim, diag *d, int *io_error);
+
+/* A YAML or JSON file whose top level is a list, read as a stream: each item
+ * is built when the parser reaches its end and handed out, so memory follows
+ * the largest item, not the file (load_yaml.c). --max-nodes and the text
+ * aliases copy count per item; --max-depth counts the list as one level;
+ * --max-data-size bounds the file, whose bytes are checked whole at open
+ * (UTF-8, no NUL). Anchors work across items. */
+typedef struct load_list_reader load_list_reader;
+
+/* Opens path and reads up to the list's first item. Returns NULL with the
+ * problems in d: an unreadable file (*io_error gets errno), bad bytes, a
+ * syntax error before the list, or a top level that is not a list (reported
+ * as a records file that must hold a list). Close with load_list_close. */
+load_list_reader *load_list_open(const char *path, const load_limits *lim, diag *d,
+                                 int *io_error);
+/* The next item: 1 with *item (caller frees) and *line, the line it starts
+ * on; *item is NULL when that item has data errors (a duplicate key, a limit
+ * passed; reported to d), and the next call reads on. 0 at the end of the
+ * list, -1 when the file cannot be read further (a syntax error, a second
+ * document; reported to d). */
+int load_list_next(load_list_reader *r, value **item, uint32_t *line, diag *d);
+void load_list_close(load_list_reader *r); /* NULL is a no-op */
 
 /* CSV records (load_csv.c, through libcsv): RFC 4180 quoting, cells over
  * several lines, UTF-8 with or without a byte-order mark, `,` `;` or tab.

@@ -8,12 +8,16 @@
 #include "load.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libfyaml.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define CORE_TAG "tag:yaml.org,2002:"
 #define CORE_TAG_LEN (sizeof CORE_TAG - 1)
@@ -24,7 +28,8 @@
 
 typedef struct anchor {
     char *name;
-    const value *v;  /* borrowed from the tree (or the discarded list) */
+    const value *v;  /* borrowed from the tree (or the discarded list), or own */
+    value *own;      /* streaming: a copy, as the item holding v is handed out */
     size_t nodes;    /* values one copy costs */
     size_t bytes;    /* text one copy costs */
     unsigned height; /* levels of lists and maps in v: 0 for a scalar */
@@ -70,6 +75,11 @@ typedef struct loader {
     size_t errors;
     bool stop;
     uint32_t last_line, last_col;
+    /* Streaming a top-level list (load_list_next): frames[0] is that list,
+     * and its items are handed out one by one instead of added to it. */
+    bool streaming;
+    value *item;
+    int shift; /* bytes before the file's first line in input (list_prefix) */
 } loader;
 
 static void report(loader *L, uint32_t line, uint32_t col, const char *fmt, ...) CP_PRINTF(4, 5);
@@ -103,14 +113,16 @@ typedef struct spot {
 } spot;
 
 /* back: libfyaml marks anchors, aliases and quoted scalars just past their
- * first character (&, *, the quote); we point at that character. */
-static void spot_consider(spot *best, const struct fy_mark *m, int back)
+ * first character (&, *, the quote); we point at that character. shift: the
+ * bytes put before the file's first line (see list_prefix). */
+static void spot_consider(spot *best, const struct fy_mark *m, int back, int shift)
 {
-    if (!m || m->line < 0 || m->column < back || m->input_pos < (size_t)back)
+    int cut = back + (m && m->line == 0 ? shift : 0);
+    if (!m || m->line < 0 || m->column < cut || m->input_pos < (size_t)back)
         return;
     size_t pos = m->input_pos - (size_t)back;
     if (!best->set || pos < best->pos)
-        *best = (spot){pos, m->line, m->column - back, true};
+        *best = (spot){pos, m->line, m->column - cut, true};
 }
 
 /* The node starts at its anchor or tag when it has one, else at its own token.
@@ -125,15 +137,15 @@ static void event_place(loader *L, struct fy_event *e, uint32_t *line, uint32_t 
         back = 1;
     } else {
         if ((t = fy_event_get_anchor_token(e)))
-            spot_consider(&best, fy_token_start_mark(t), 1);
+            spot_consider(&best, fy_token_start_mark(t), 1, L->shift);
         if ((t = fy_event_get_tag_token(e)))
-            spot_consider(&best, fy_token_start_mark(t), 0);
+            spot_consider(&best, fy_token_start_mark(t), 0, L->shift);
     }
     if (e->type == FYET_SCALAR) {
         enum fy_scalar_style st = fy_token_scalar_style(fy_event_get_token(e));
         back = st == FYSS_SINGLE_QUOTED || st == FYSS_DOUBLE_QUOTED;
     }
-    spot_consider(&best, fy_event_start_mark(e), back);
+    spot_consider(&best, fy_event_start_mark(e), back, L->shift);
     if (best.set) {
         L->last_line = (uint32_t)best.line + 1;
         L->last_col = (uint32_t)best.col + 1;
@@ -221,6 +233,20 @@ static const anchor *anchor_find(const loader *L, const char *name, size_t n)
 static void anchor_define(loader *L, const char *name, const value *v, size_t nodes, size_t bytes,
                           unsigned height)
 {
+    value *own = L->streaming ? value_clone(v) : NULL;
+    if (own)
+        v = own;
+    size_t at = L->nslots ? *anchor_slot(L, L->slots, L->nslots, name, strlen(name)) : 0;
+    if (at) { /* the earlier one can never be used again */
+        anchor *a = &L->anchors[at - 1];
+        value_free(a->own);
+        a->v = v;
+        a->own = own;
+        a->nodes = nodes;
+        a->bytes = bytes;
+        a->height = height;
+        return;
+    }
     if ((L->nanchors + 1) * 2 > L->nslots) {
         size_t n = L->nslots ? L->nslots * 2 : 64;
         size_t *slots = xcalloc(n, sizeof *slots);
@@ -238,7 +264,7 @@ static void anchor_define(loader *L, const char *name, const value *v, size_t no
         L->anchors = xrealloc(L->anchors, L->cap_anchors * sizeof *L->anchors);
     }
     anchor *a = &L->anchors[L->nanchors++];
-    *a = (anchor){xstrdup(name), v, nodes, bytes, height};
+    *a = (anchor){xstrdup(name), v, own, nodes, bytes, height};
     *anchor_slot(L, L->slots, L->nslots, name, strlen(name)) = L->nanchors;
 }
 
@@ -538,6 +564,10 @@ static void attach(loader *L, value *v, unsigned height)
     if (!f) {
         L->root = v;
         L->have_root = true;
+        return;
+    }
+    if (L->streaming && L->nframes == 1) {
+        L->item = v;
         return;
     }
     if (height + 1 > f->height)
@@ -906,6 +936,8 @@ static size_t report_syntax_errors(loader *L, struct fy_diag *fd)
             continue;
         uint32_t line = err->line > 0 ? (uint32_t)err->line : 0;
         uint32_t col = err->column > 0 ? (uint32_t)err->column : 0;
+        if (line == 1 && col > (uint32_t)L->shift)
+            col -= (uint32_t)L->shift;
         report(L, line, col,
                "this is not valid YAML or JSON: %s; check the indentation, quotes, brackets and "
                "colons here and on the line before",
@@ -963,36 +995,99 @@ load_limits load_default_limits(void)
     };
 }
 
+static void dispatch(loader *L, struct fy_event *e, bool *finished)
+{
+    switch (e->type) {
+    case FYET_DOCUMENT_START:
+        on_document_start(L, e);
+        break;
+    case FYET_MAPPING_START:
+    case FYET_SEQUENCE_START:
+        on_collection_start(L, e, e->type == FYET_MAPPING_START);
+        break;
+    case FYET_MAPPING_END:
+    case FYET_SEQUENCE_END:
+        on_collection_end(L);
+        break;
+    case FYET_SCALAR:
+        on_scalar(L, e);
+        break;
+    case FYET_ALIAS:
+        on_alias(L, e);
+        break;
+    case FYET_STREAM_END:
+        *finished = true;
+        break;
+    default:
+        break;
+    }
+}
+
 static void parse_events(loader *L, struct fy_parser *fyp, bool *finished)
 {
     struct fy_event *e;
     while (!L->stop && (e = fy_parser_parse(fyp))) {
-        switch (e->type) {
-        case FYET_DOCUMENT_START:
-            on_document_start(L, e);
-            break;
-        case FYET_MAPPING_START:
-        case FYET_SEQUENCE_START:
-            on_collection_start(L, e, e->type == FYET_MAPPING_START);
-            break;
-        case FYET_MAPPING_END:
-        case FYET_SEQUENCE_END:
-            on_collection_end(L);
-            break;
-        case FYET_SCALAR:
-            on_scalar(L, e);
-            break;
-        case FYET_ALIAS:
-            on_alias(L, e);
-            break;
-        case FYET_STREAM_END:
-            *finished = true;
-            break;
-        default:
-            break;
-        }
+        dispatch(L, e, finished);
         fy_parser_event_free(fyp, e);
     }
+}
+
+/* The parser over bytes[0..n), its diagnostics collected in *fd. */
+static bool parser_start(loader *L, const char *bytes, size_t n, struct fy_diag **fd,
+                         struct fy_parser **fyp)
+{
+    struct fy_diag_cfg dcfg;
+    fy_diag_cfg_default(&dcfg);
+    dcfg.fp = NULL;
+    dcfg.output_fn = fy_output_nowhere;
+    dcfg.colorize = false;
+    *fd = fy_diag_create(&dcfg);
+    if (*fd)
+        fy_diag_set_collect_errors(*fd, true);
+    /* Our own depth limit applies (and can be raised); libfyaml's fixed one
+     * would cut it short. Its event parser does not recurse. */
+    struct fy_parse_cfg pcfg = {
+        .flags = FYPCF_QUIET | FYPCF_DEFAULT_VERSION_1_2 | FYPCF_JSON_NONE |
+                 FYPCF_DISABLE_DEPTH_LIMIT,
+        .diag = *fd,
+    };
+    *fyp = *fd ? fy_parser_create(&pcfg) : NULL;
+    if (!*fyp || fy_parser_set_string(*fyp, bytes, n) != 0) {
+        report(L, 0, 0, "cannot start the YAML parser (out of memory?)");
+        return false;
+    }
+    return true;
+}
+
+/* Reading stopped short of the end: says why. */
+static void report_unfinished(loader *L, struct fy_diag *fd)
+{
+    if (!L->stop && report_syntax_errors(L, fd) == 0)
+        report(L, L->last_line, L->last_col,
+               "this is not valid YAML or JSON; check the indentation, quotes and brackets");
+}
+
+static void loader_release(loader *L, struct fy_diag *fd, struct fy_parser *fyp)
+{
+    while (L->nframes) {
+        frame *f = &L->frames[--L->nframes];
+        value_free(f->v);
+        frame_release(f);
+    }
+    free(L->frames);
+    value_free(L->root);
+    value_free(L->discarded);
+    value_free(L->item);
+    for (size_t i = 0; i < L->nanchors; i++) {
+        free(L->anchors[i].name);
+        value_free(L->anchors[i].own);
+    }
+    free(L->anchors);
+    free(L->slots);
+    if (fyp)
+        fy_parser_destroy(fyp);
+    if (fd)
+        fy_diag_destroy(fd);
 }
 
 value *load_yaml(const char *bytes, size_t n, const char *file, const load_limits *lim, diag *d)
@@ -1013,33 +1108,12 @@ value *load_yaml(const char *bytes, size_t n, const char *file, const load_limit
     L.input = bytes;
     L.input_len = n;
 
-    if (!check_bytes(&L, bytes, n))
+    if (!check_bytes(&L, bytes, n) || !parser_start(&L, bytes, n, &fd, &fyp))
         goto cleanup;
-
-    struct fy_diag_cfg dcfg;
-    fy_diag_cfg_default(&dcfg);
-    dcfg.fp = NULL;
-    dcfg.output_fn = fy_output_nowhere;
-    dcfg.colorize = false;
-    fd = fy_diag_create(&dcfg);
-    fy_diag_set_collect_errors(fd, true);
-    /* Our own depth limit applies (and can be raised); libfyaml's fixed one
-     * would cut it short. Its event parser does not recurse. */
-    struct fy_parse_cfg pcfg = {
-        .flags = FYPCF_QUIET | FYPCF_DEFAULT_VERSION_1_2 | FYPCF_JSON_NONE |
-                 FYPCF_DISABLE_DEPTH_LIMIT,
-        .diag = fd,
-    };
-    fyp = fd ? fy_parser_create(&pcfg) : NULL;
-    if (!fyp || fy_parser_set_string(fyp, bytes, n) != 0) {
-        report(&L, 0, 0, "cannot start the YAML parser (out of memory?)");
-        goto cleanup;
-    }
 
     parse_events(&L, fyp, &finished);
-    if (!L.stop && !finished && report_syntax_errors(&L, fd) == 0)
-        report(&L, L.last_line, L.last_col,
-               "this is not valid YAML or JSON; check the indentation, quotes and brackets");
+    if (!finished)
+        report_unfinished(&L, fd);
     if (L.errors || !finished)
         goto cleanup;
     if (!L.have_root || L.root->kind == VALUE_NULL) {
@@ -1050,23 +1124,23 @@ value *load_yaml(const char *bytes, size_t n, const char *file, const load_limit
     L.root = NULL;
 
 cleanup:
-    while (L.nframes) {
-        frame *f = &L.frames[--L.nframes];
-        value_free(f->v);
-        frame_release(f);
-    }
-    free(L.frames);
-    value_free(L.root);
-    value_free(L.discarded);
-    for (size_t i = 0; i < L.nanchors; i++)
-        free(L.anchors[i].name);
-    free(L.anchors);
-    free(L.slots);
-    if (fyp)
-        fy_parser_destroy(fyp);
-    if (fd)
-        fy_diag_destroy(fd);
+    loader_release(&L, fd, fyp);
     return result;
+}
+
+static void report_read_error(diag *d, const char *name, int err, size_t max_bytes,
+                              int *io_error)
+{
+    if (err == EFBIG) {
+        diag_error(d, (diag_place){.file = name},
+                   "the data file is larger than the limit of %zu bytes; if it is genuine, raise "
+                   "the limit with --max-data-size",
+                   max_bytes);
+    } else {
+        diag_error(d, (diag_place){.file = name}, "cannot read the data file: %s",
+                   strerror(err));
+        *io_error = err;
+    }
 }
 
 value *load_data_file(const char *path, const load_limits *lim, diag *d, int *io_error)
@@ -1088,18 +1162,329 @@ value *load_data_file(const char *path, const load_limits *lim, diag *d, int *io
         return NULL;
     }
     int err = util_read_file(path, &b, l.max_bytes);
-    if (err == EFBIG) {
-        diag_error(d, (diag_place){.file = name},
-                   "the data file is larger than the limit of %zu bytes; if it is genuine, raise "
-                   "the limit with --max-data-size",
-                   l.max_bytes);
-    } else if (err) {
-        diag_error(d, (diag_place){.file = name}, "cannot read the data file: %s",
-                   strerror(err));
-        *io_error = err;
-    } else {
+    if (err)
+        report_read_error(d, name, err, l.max_bytes, io_error);
+    else
         v = load_yaml(b.data ? b.data : "", b.len, name, &l, d);
-    }
     buf_free(&b);
     return v;
+}
+
+/* ---- a list of records, read as a stream ----
+ * The items of a top-level list are built one at a time from the events and
+ * handed out, so memory follows the largest record, not the file. The file
+ * is mapped, not copied: its pages are the page cache's, and those already
+ * parsed are given back as reading goes on (MADV_DONTNEED on a private,
+ * read-only mapping only drops them; touched again, they are read again). */
+
+/* Pages are given back in steps of this much, and only behind the parser. */
+#define RELEASE_STEP ((size_t)8 << 20)
+
+/* libfyaml (0.7.12) keeps every token of a line queued while a simple key
+ * may still be open on it, with no length limit, and a '[' at the start of
+ * a document may begin one ("[a]: b"): a list written on one line, as JSON
+ * tools write it, would stay whole in the parser. After "--- " no key can
+ * start, so a file that begins with '[' is parsed with this before it; the
+ * places it gives on the first line are moved back by its length. */
+static const char list_prefix[] = "--- ";
+#define PREFIX_LEN ((int)sizeof list_prefix - 1)
+
+struct load_list_reader {
+    loader L;
+    struct fy_diag *fd;
+    struct fy_parser *fyp;
+    /* The file: mapped at area + one page (room for the prefix before it), or
+     * read into copy after PREFIX_LEN spare bytes. */
+    char *area;
+    size_t area_len;
+    char *map;
+    buf copy;
+    const char *bytes; /* the file's own bytes */
+    size_t n;
+    size_t released; /* bytes of the mapped file given back */
+    size_t pos;      /* input read by the parser so far */
+    unsigned depth;  /* lists and maps open in the event stream */
+    bool in_list;    /* inside the top-level list */
+    bool in_item;    /* an item has started and not ended */
+    bool skipping;   /* the item went past a limit: its events are passed over */
+    bool failed, finished;
+    uint32_t item_line;
+};
+
+static void release_pages(load_list_reader *r, size_t upto)
+{
+    if (!r->map)
+        return;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    upto -= upto % page;
+    if (upto < r->released + RELEASE_STEP)
+        return;
+    madvise(r->map + r->released, upto - r->released, MADV_DONTNEED);
+    r->released = upto;
+}
+
+/* check_bytes over the whole file, a part at a time so that the mapped pages
+ * can be given back as it goes. Parts end just before a byte that starts a
+ * character, so each is valid exactly when the whole is; on a failure the
+ * whole is checked again for the exact place. */
+static bool check_file_bytes(load_list_reader *r)
+{
+    const char *s = r->bytes;
+    size_t n = r->n, at = 0, bad;
+    while (at < n) {
+        size_t end = n - at > RELEASE_STEP ? at + RELEASE_STEP : n;
+        for (int k = 0; k < 4 && end < n && ((unsigned char)s[end] & 0xC0) == 0x80; k++)
+            end--;
+        if (!util_utf8_valid(s + at, end - at, &bad) || memchr(s + at, '\0', end - at))
+            return check_bytes(&r->L, s, n);
+        at = end;
+        release_pages(r, at);
+    }
+    if (r->map) {
+        madvise(r->map, r->n, MADV_DONTNEED);
+        r->released = 0;
+    }
+    return true;
+}
+
+/* Maps a regular file (one spare page before it), or reads what cannot be
+ * mapped (a pipe). */
+static bool list_read(load_list_reader *r, const char *path, const char *name, diag *d,
+                      int *io_error)
+{
+    size_t max = r->L.lim.max_bytes;
+    int fd = strcmp(path, "-") == 0 ? -1 : open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    int err = 0;
+    bool regular = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    if (regular && max && (uint64_t)st.st_size > max) {
+        err = EFBIG;
+    } else if (regular && st.st_size > 0) {
+        size_t page = (size_t)sysconf(_SC_PAGESIZE), size = (size_t)st.st_size;
+        char *area = mmap(NULL, page + size, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (area != MAP_FAILED &&
+            mmap(area + page, size, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, 0) != MAP_FAILED) {
+            r->area = area;
+            r->area_len = page + size;
+            r->map = area + page;
+            r->bytes = r->map;
+            r->n = size;
+            madvise(r->map, size, MADV_SEQUENTIAL);
+        } else if (area != MAP_FAILED) {
+            munmap(area, page + size);
+        }
+    }
+    if (!err && !r->map && !(regular && st.st_size == 0)) {
+        buf_add(&r->copy, list_prefix, PREFIX_LEN);
+        err = util_read_file(path, &r->copy, max);
+        r->bytes = r->copy.data + PREFIX_LEN;
+        r->n = r->copy.len - PREFIX_LEN;
+    }
+    if (fd >= 0)
+        close(fd);
+    if (err) {
+        report_read_error(d, name, err, max, io_error);
+        return false;
+    }
+    if (!r->bytes)
+        r->bytes = "";
+    loader *L = &r->L;
+    L->input = r->bytes;
+    L->input_len = r->n;
+    if (r->n && r->bytes[0] == '[') {
+        char *before = (char *)r->bytes - PREFIX_LEN;
+        memcpy(before, list_prefix, PREFIX_LEN);
+        L->input = before;
+        L->input_len = r->n + PREFIX_LEN;
+        L->shift = PREFIX_LEN;
+    }
+    return true;
+}
+
+static bool opens_collection(enum fy_event_type t)
+{
+    return t == FYET_MAPPING_START || t == FYET_SEQUENCE_START;
+}
+
+static bool closes_collection(enum fy_event_type t)
+{
+    return t == FYET_MAPPING_END || t == FYET_SEQUENCE_END;
+}
+
+static void note_position(load_list_reader *r, struct fy_event *e)
+{
+    const struct fy_mark *m = fy_event_end_mark(e);
+    size_t shift = (size_t)r->L.shift;
+    if (m && m->input_pos >= shift && m->input_pos - shift > r->pos &&
+        m->input_pos - shift <= r->n)
+        r->pos = m->input_pos - shift;
+}
+
+/* The file is not a list: loaded whole as before, so that its own errors
+ * read as they always have, then refused. */
+static void refuse_non_list(load_list_reader *r, const char *name, diag *d)
+{
+    value *v = load_yaml(r->bytes, r->n, name, &r->L.lim, d);
+    if (v)
+        diag_error(d, (diag_place){.file = r->L.file},
+                   "the records file must hold a list of records (lines starting with "
+                   "\"- \" in YAML, or [ … ] in JSON), not a %s; for one case use casepack "
+                   "render",
+                   value_kind_name(v->kind));
+    value_free(v);
+}
+
+load_list_reader *load_list_open(const char *path, const load_limits *lim, diag *d,
+                                 int *io_error)
+{
+    const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    load_list_reader *r = xcalloc(1, sizeof *r);
+    r->L = (loader){
+        .file = value_intern(name),
+        .lim = lim ? *lim : load_default_limits(),
+        .d = d,
+        .last_line = 1,
+        .last_col = 1,
+        .streaming = true,
+    };
+    *io_error = 0;
+    bool finished = false;
+    if (!list_read(r, path, name, d, io_error) || !check_file_bytes(r) ||
+        !parser_start(&r->L, r->L.input, r->L.input_len, &r->fd, &r->fyp))
+        goto fail;
+    for (;;) {
+        struct fy_event *e = fy_parser_parse(r->fyp);
+        if (!e) {
+            report_unfinished(&r->L, r->fd);
+            goto fail;
+        }
+        enum fy_event_type t = e->type;
+        bool content = opens_collection(t) || t == FYET_SCALAR || t == FYET_ALIAS;
+        if (t == FYET_SEQUENCE_START)
+            dispatch(&r->L, e, &finished);
+        note_position(r, e);
+        fy_parser_event_free(r->fyp, e);
+        if (t == FYET_SEQUENCE_START) {
+            if (r->L.errors)
+                goto fail;
+            r->depth = 1;
+            r->in_list = true;
+            return r;
+        }
+        if (content || t == FYET_STREAM_END) {
+            refuse_non_list(r, name, d);
+            goto fail;
+        }
+        if (t == FYET_DOCUMENT_START)
+            r->L.documents++;
+    }
+fail:
+    load_list_close(r);
+    return NULL;
+}
+
+/* Limits and the count of problems start again with each item. */
+static void item_begin(load_list_reader *r, struct fy_event *e)
+{
+    loader *L = &r->L;
+    uint32_t col;
+    event_place(L, e, &r->item_line, &col);
+    L->nodes = 0;
+    L->copied = 0;
+    L->errors = 0;
+    L->stop = false;
+    r->in_item = true;
+}
+
+/* The item went past a limit: what was built of it goes, and its remaining
+ * events are passed over (memory stays bounded by the limits). */
+static void item_skip(load_list_reader *r)
+{
+    loader *L = &r->L;
+    while (L->nframes > 1) {
+        frame *f = &L->frames[--L->nframes];
+        value_free(f->v);
+        frame_release(f);
+    }
+    L->stop = false;
+    r->skipping = true;
+}
+
+static int item_end(load_list_reader *r, value **item, uint32_t *line)
+{
+    loader *L = &r->L;
+    value *v = L->item;
+    L->item = NULL;
+    if (L->errors) {
+        value_free(v);
+        v = NULL;
+    }
+    *item = v;
+    *line = v ? v->line : r->item_line;
+    L->errors = 0;
+    /* Nothing borrows the dropped values: anchors hold copies. */
+    value_free(L->discarded);
+    L->discarded = NULL;
+    r->in_item = r->skipping = false;
+    release_pages(r, r->pos);
+    return 1;
+}
+
+int load_list_next(load_list_reader *r, value **item, uint32_t *line, diag *d)
+{
+    loader *L = &r->L;
+    *item = NULL;
+    *line = 0;
+    if (r->failed)
+        return -1;
+    if (r->finished)
+        return 0;
+    L->d = d;
+    for (;;) {
+        struct fy_event *e = fy_parser_parse(r->fyp);
+        if (!e) {
+            L->errors = 0;
+            L->stop = false;
+            report_unfinished(L, r->fd);
+            r->failed = true;
+            return -1;
+        }
+        enum fy_event_type t = e->type;
+        if (r->in_list && r->depth == 1 &&
+            (opens_collection(t) || t == FYET_SCALAR || t == FYET_ALIAS))
+            item_begin(r, e);
+        if (!r->skipping)
+            dispatch(L, e, &r->finished);
+        r->depth += opens_collection(t);
+        r->depth -= closes_collection(t);
+        note_position(r, e);
+        fy_parser_event_free(r->fyp, e);
+        if (r->in_item) {
+            if (L->stop && !r->skipping)
+                item_skip(r);
+            if (r->depth == 1)
+                return item_end(r, item, line);
+            continue;
+        }
+        if (r->in_list && r->depth == 0)
+            r->in_list = false;
+        if (L->stop) {
+            r->failed = true;
+            return -1;
+        }
+        if (r->finished)
+            return 0;
+    }
+}
+
+void load_list_close(load_list_reader *r)
+{
+    if (!r)
+        return;
+    loader_release(&r->L, r->fd, r->fyp);
+    if (r->area)
+        munmap(r->area, r->area_len);
+    buf_free(&r->copy);
+    free(r);
 }

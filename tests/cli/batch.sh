@@ -98,6 +98,17 @@ casepack: batch: 2 written, 1 failed, 0 skipped in T; report: out1/report.json" 
     && [ "$(cat out1/00003.txt)" = C ] && [ "$(ls out2 | tr '\n' ' ')" = "X.txt Y.txt report.json " ] \
     && [ "$(json out2/report.json 'r["summary"]["written"]')" = 2 ] && pass || fail "$first / $STATUS $ERR"
 
+NAME=batch.json_list_record_with_a_duplicate_key_fails_alone; fresh
+printf '{{name}}\n' > t.txt
+printf '[{"name": "A"}, {"name": "B"},\n {"name": "C", "name": "C2"},\n {"name": "D"}, {"name": "E"}]\n' > list.json
+run_norm batch t.txt --records list.json -o out
+expect 1 "" 'casepack: error: list.json:2:16: the key "name" appears twice in the same map (first at line 2, column 3); keep only one of them (record 3)
+casepack: batch: 4 written, 1 failed, 0 skipped in T; report: out/report.json'
+NAME=batch.json_list_record_with_a_duplicate_key_is_in_the_report
+got=$(json out/report.json '[(f["record"], f["line"], f["file"], f["errors"][0]["place"]) for f in r["failures"]], r["summary"]["written"], r["summary"]["failed"]')
+[ "$got" = "[(3, 2, 'list.json', 'list.json:2:16')] 4 1" ] && [ "$(ls out | tr '\n' ' ')" = "00001.txt 00002.txt 00004.txt 00005.txt report.json " ] \
+    && [ "$(cat out/00005.txt)" = E ] && pass || fail "$got / $(ls out)"
+
 NAME=batch.refuses_to_run_over_an_earlier_run; fresh
 printf 'x\n' > t.txt; printf 'a\n1\n' > r.csv
 run batch t.txt --records r.csv -o out

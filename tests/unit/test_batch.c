@@ -278,10 +278,11 @@ static void sources(void)
     CHECK_INT(batch_source_next(s, &rec, d, &io), 0);
     batch_source_close(s);
 
+    /* A list is read as a stream: its length is not known ahead. */
     s = batch_source_open(list, 0, NULL, d, &io);
     CHECK(s);
-    CHECK(batch_source_count(s, &n));
-    CHECK_INT(n, 3);
+    CHECK(!batch_source_count(s, &n));
+    CHECK_INT(n, 0);
     CHECK_INT(batch_source_next(s, &rec, d, &io), 1);
     CHECK_INT(rec.line, 1);
     CHECK_INT(rec.row, 0);

@@ -631,6 +631,289 @@ static void data_files_are_read_and_limited(void)
     free(missing);
 }
 
+/* ---- lists of records, read as a stream ---- */
+
+typedef struct list_file {
+    char dir[32];
+    char *path;
+} list_file;
+
+/* Writes text to a fresh records file and opens it. */
+static load_list_reader *open_list(list_file *f, const char *name, const char *text,
+                                   const load_limits *lim, diag *d)
+{
+    strcpy(f->dir, "/tmp/cp-list-XXXXXX");
+    f->path = NULL;
+    if (!mkdtemp(f->dir))
+        return NULL;
+    f->path = write_temp(f->dir, name, text);
+    load_limits def = load_default_limits();
+    int io = -1;
+    load_list_reader *r = load_list_open(f->path, lim ? lim : &def, d, &io);
+    return r;
+}
+
+static void list_file_remove(list_file *f)
+{
+    if (f->path)
+        unlink(f->path);
+    rmdir(f->dir);
+    free(f->path);
+}
+
+static void list_items_come_one_at_a_time(void)
+{
+    list_file f;
+    diag *d = diag_new();
+    load_list_reader *r = open_list(&f, "r.yaml", "# people\n- name: A\n- name: B\n  age: 3\n\n- C\n",
+                                    NULL, d);
+    CHECK(r);
+    value *v = NULL;
+    uint32_t line = 0;
+    CHECK_INT(load_list_next(r, &v, &line, d), 1);
+    CHECK_INT(line, 2);
+    CHECK_STR(get(v, "name")->str, "A");
+    CHECK_STR(get(v, "name")->file, f.path);
+    value_free(v);
+    CHECK_INT(load_list_next(r, &v, &line, d), 1);
+    CHECK_INT(line, 3);
+    CHECK_INT(v->len, 2);
+    CHECK_STR(get(v, "age")->str, "3");
+    CHECK_INT(get(v, "age")->line, 4);
+    value_free(v);
+    CHECK_INT(load_list_next(r, &v, &line, d), 1);
+    CHECK_INT(line, 6);
+    CHECK_INT(v->kind, VALUE_STRING);
+    CHECK_STR(v->str, "C");
+    value_free(v);
+    CHECK_INT(load_list_next(r, &v, &line, d), 0);
+    CHECK(v == NULL);
+    CHECK_INT(load_list_next(r, &v, &line, d), 0);
+    CHECK_INT(diag_count(d), 0);
+    load_list_close(r);
+    list_file_remove(&f);
+
+    /* JSON on one line: places are those of the file as written. */
+    r = open_list(&f, "r.json", "[{\"name\": \"A\"}, {\"name\": \"B\"}]", NULL, d);
+    CHECK(r);
+    CHECK_INT(load_list_next(r, &v, &line, d), 1);
+    CHECK_INT(line, 1);
+    CHECK_INT(v->col, 2);
+    CHECK_INT(get(v, "name")->col, 11);
+    value_free(v);
+    CHECK_INT(load_list_next(r, &v, &line, d), 1);
+    CHECK_INT(v->col, 17);
+    CHECK_STR(get(v, "name")->str, "B");
+    CHECK_INT(get(v, "name")->col, 26);
+    value_free(v);
+    CHECK_INT(load_list_next(r, &v, &line, d), 0);
+    CHECK_INT(diag_count(d), 0);
+    load_list_close(r);
+    list_file_remove(&f);
+    diag_free(d);
+}
+
+static void list_anchors_reach_later_items(void)
+{
+    list_file f;
+    diag *d = diag_new();
+    load_list_reader *r = open_list(&f, "r.yaml",
+                                    "- org: &o {name: EBCO, city: Brussels}\n"
+                                    "  greeting: &g Dear friends\n"
+                                    "- name: B\n"
+                                    "- org: *o\n"
+                                    "  greeting: *g\n",
+                                    NULL, d);
+    CHECK(r);
+    value *v = NULL;
+    uint32_t line = 0;
+    CHECK_INT(load_list_next(r, &v, &line, d), 1);
+    value_free(v);
+    CHECK_INT(load_list_next(r, &v, &line, d), 1);
+    value_free(v);
+    CHECK_INT(load_list_next(r, &v, &line, d), 1);
+    CHECK_INT(line, 4);
+    const value *org = get(v, "org");
+    CHECK_INT(org->kind, VALUE_MAP);
+    CHECK_STR(get(org, "name")->str, "EBCO");
+    CHECK_STR(get(org, "city")->str, "Brussels");
+    CHECK_STR(get(v, "greeting")->str, "Dear friends");
+    value_free(v);
+    CHECK_INT(load_list_next(r, &v, &line, d), 0);
+    CHECK_INT(diag_count(d), 0);
+    load_list_close(r);
+    list_file_remove(&f);
+    diag_free(d);
+}
+
+static void list_max_nodes_counts_per_record(void)
+{
+    load_limits lim = load_default_limits();
+    lim.max_nodes = 50;
+    /* three records of 40 values each (a map and 39 fields) */
+    buf b = {0};
+    for (int rec = 0; rec < 3; rec++)
+        for (int k = 1; k <= 39; k++)
+            buf_printf(&b, "%s k%d: %d\n", k == 1 ? "-" : " ", k, rec);
+    list_file f;
+    diag *d = diag_new();
+    load_list_reader *r = open_list(&f, "r.yaml", b.data, &lim, d);
+    CHECK(r);
+    value *v = NULL;
+    uint32_t line = 0;
+    for (int rec = 0; rec < 3; rec++) {
+        CHECK_INT(load_list_next(r, &v, &line, d), 1);
+        CHECK_INT(line, 1 + 39 * rec);
+        CHECK_INT(v->len, 39);
+        value_free(v);
+    }
+    CHECK_INT(load_list_next(r, &v, &line, d), 0);
+    CHECK_INT(diag_count(d), 0);
+    load_list_close(r);
+    list_file_remove(&f);
+
+    /* one record of 60 values, then a small one: the first is refused at
+     * its 51st value, the reader goes on */
+    buf_reset(&b);
+    for (int k = 1; k <= 59; k++)
+        buf_printf(&b, "%s k%d: 1\n", k == 1 ? "-" : " ", k);
+    buf_adds(&b, "- name: small\n");
+    r = open_list(&f, "r.yaml", b.data, &lim, d);
+    CHECK(r);
+    CHECK_INT(load_list_next(r, &v, &line, d), 1);
+    CHECK(v == NULL);
+    CHECK_INT(line, 1);
+    CHECK_INT(diag_error_count(d), 1);
+    char *want = xasprintf("%s:50:8: the data makes more than 50 values (every use of an alias "
+                           "counts again); if it is genuine, raise the limit with --max-nodes",
+                           f.path);
+    CHECK_STR(error_text(d, 0), want);
+    free(want);
+    CHECK_INT(load_list_next(r, &v, &line, d), 1);
+    CHECK_INT(line, 60);
+    CHECK_STR(get(v, "name")->str, "small");
+    value_free(v);
+    CHECK_INT(load_list_next(r, &v, &line, d), 0);
+    CHECK_INT(diag_error_count(d), 1);
+    load_list_close(r);
+    list_file_remove(&f);
+    buf_free(&b);
+    diag_free(d);
+}
+
+static void list_bad_record_is_null_and_reading_goes_on(void)
+{
+    list_file f;
+    diag *d = diag_new();
+    load_list_reader *r = open_list(&f, "r.json",
+                                    "[{\"name\": \"A\"},\n {\"name\": \"B\", \"name\": \"C\"},\n"
+                                    " {\"name\": \"D\"}]\n",
+                                    NULL, d);
+    CHECK(r);
+    value *v = NULL;
+    uint32_t line = 0;
+    CHECK_INT(load_list_next(r, &v, &line, d), 1);
+    CHECK_STR(get(v, "name")->str, "A");
+    value_free(v);
+    CHECK_INT(diag_count(d), 0);
+    CHECK_INT(load_list_next(r, &v, &line, d), 1);
+    CHECK(v == NULL);
+    CHECK_INT(line, 2);
+    CHECK_INT(diag_error_count(d), 1);
+    char *want = xasprintf("%s:2:16: the key \"name\" appears twice in the same map (first at line "
+                           "2, column 3); keep only one of them",
+                           f.path);
+    CHECK_STR(error_text(d, 0), want);
+    free(want);
+    CHECK_INT(load_list_next(r, &v, &line, d), 1);
+    CHECK_INT(line, 3);
+    CHECK_STR(get(v, "name")->str, "D");
+    value_free(v);
+    CHECK_INT(load_list_next(r, &v, &line, d), 0);
+    CHECK_INT(diag_error_count(d), 1);
+    load_list_close(r);
+    list_file_remove(&f);
+    diag_free(d);
+}
+
+static void list_syntax_error_stops_the_reading(void)
+{
+    list_file f;
+    diag *d = diag_new();
+    load_list_reader *r = open_list(
+        &f, "r.json", "[{\"n\": 1}, {\"n\": 2}, {\"n\": 3]], {\"n\": 4}, {\"n\": 5}]", NULL, d);
+    CHECK(r);
+    value *v = NULL;
+    uint32_t line = 0;
+    for (int i = 1; i <= 2; i++) {
+        CHECK_INT(load_list_next(r, &v, &line, d), 1);
+        CHECK_STR(get(v, "n")->str, i == 1 ? "1" : "2");
+        value_free(v);
+    }
+    CHECK_INT(load_list_next(r, &v, &line, d), -1);
+    CHECK(v == NULL);
+    CHECK_INT(diag_error_count(d), 1);
+    char *want = xasprintf("%s:1:29: this is not valid YAML or JSON: mismatched flow sequence end; "
+                           "check the indentation, quotes, brackets and colons here and on the "
+                           "line before",
+                           f.path);
+    CHECK_STR(error_text(d, 0), want);
+    free(want);
+    CHECK_INT(load_list_next(r, &v, &line, d), -1);
+    CHECK_INT(diag_error_count(d), 1);
+    load_list_close(r);
+    list_file_remove(&f);
+
+    /* a second document after the list */
+    r = open_list(&f, "r.yaml", "- a: 1\n---\n- b: 2\n", NULL, d);
+    CHECK(r);
+    CHECK_INT(load_list_next(r, &v, &line, d), 1);
+    value_free(v);
+    CHECK_INT(load_list_next(r, &v, &line, d), -1);
+    want = xasprintf("%s:2:1: a second document starts here; a data file holds one document, so "
+                     "remove this \"---\" line or split the file in two",
+                     f.path);
+    CHECK_STR(error_text(d, 1), want);
+    free(want);
+    load_list_close(r);
+    list_file_remove(&f);
+    diag_free(d);
+}
+
+static void list_must_be_a_list(void)
+{
+    list_file f;
+    diag *d = diag_new();
+    CHECK(open_list(&f, "r.yaml", "name: A\nage: 3\n", NULL, d) == NULL);
+    CHECK_INT(diag_error_count(d), 1);
+    char *want = xasprintf("%s: the records file must hold a list of records (lines starting "
+                           "with \"- \" in YAML, or [ … ] in JSON), not a map; for one case use "
+                           "casepack render",
+                           f.path);
+    CHECK_STR(error_text(d, 0), want);
+    free(want);
+    list_file_remove(&f);
+
+    /* an empty list ends at once */
+    load_list_reader *r = open_list(&f, "r.json", "[]", NULL, d);
+    CHECK(r);
+    value *v = NULL;
+    uint32_t line = 7;
+    CHECK_INT(load_list_next(r, &v, &line, d), 0);
+    CHECK(v == NULL);
+    CHECK_INT(line, 0);
+    CHECK_INT(diag_error_count(d), 1);
+    load_list_close(r);
+    list_file_remove(&f);
+
+    /* an unreadable file */
+    int io = 0;
+    CHECK(load_list_open("/nonexistent/r.yaml", NULL, d, &io) == NULL);
+    CHECK_INT(io, ENOENT);
+    CHECK_INT(diag_error_count(d), 2);
+    diag_free(d);
+}
+
 static void default_limits(void)
 {
     load_limits l = load_default_limits();
@@ -651,4 +934,8 @@ UNIT_MAIN("load", UNIT(scalars_follow_the_core_schema), UNIT(yaml11_booleans_sta
           UNIT(alias_text_is_capped_by_max_data_size), UNIT(unknown_and_misplaced_tags),
           UNIT(one_document_per_file), UNIT(keys_must_be_single_values),
           UNIT(aliases_must_point_backwards), UNIT(errors_stop_after_fifty),
-          UNIT(data_files_are_read_and_limited), UNIT(default_limits))
+          UNIT(data_files_are_read_and_limited), UNIT(list_items_come_one_at_a_time),
+          UNIT(list_anchors_reach_later_items), UNIT(list_max_nodes_counts_per_record),
+          UNIT(list_bad_record_is_null_and_reading_goes_on),
+          UNIT(list_syntax_error_stops_the_reading), UNIT(list_must_be_a_list),
+          UNIT(default_limits))
