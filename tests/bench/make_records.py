@@ -8,7 +8,9 @@ demands), so `casepack batch` and the library bench render the same letters.
 
 --broken makes the given data rows (1-based) unreadable, each in another
 way: a row with a cell too many, a stray quote, a cell that is not UTF-8.
+An OUT ending in .json gets the same records as a JSON list, one a line.
 """
+import json
 import sys
 
 FIRST = ["Olena", "Юлія", "Zoë", "Miłosz", "Ана", "Seán", "Dörte", "Tom & Jerry",
@@ -52,6 +54,20 @@ def row(i):
     return ",".join(cell(c) for c in cells)
 
 
+def record(i):
+    """Row i as the nested record the CSV header builds."""
+    rec = {"recipient": {"first_name": FIRST[i % 10], "last_name": LAST[(i // 10) % 10],
+                         "title": "Member of the European Parliament" if i % 3 == 0
+                         else "Head of Office",
+                         "street": "Rue Wiertz %d" % (1 + i % 200),
+                         "city": "1047 Brussels" if i % 2 else "67070 Strasbourg"},
+           "orgs": [{"name": ORGS[(i + k) % 5], "country": COUNTRIES[(i + k) % 5]}
+                    for k in range(5)],
+           "demands": list(DEMANDS),
+           "date": "2027-%02d-%02d" % (1 + i % 12, 1 + i % 28), "ref": "EP-%05d" % i}
+    return json.dumps(rec, ensure_ascii=False)
+
+
 def main():
     args = sys.argv[1:]
     broken = set()
@@ -62,6 +78,10 @@ def main():
     if len(args) != 2:
         sys.exit("usage: make_records.py N OUT.csv [--broken R1,R2,...]")
     n, out = int(args[0]), args[1]
+    if out.endswith(".json"):
+        with open(out, "w", encoding="utf-8") as f:
+            f.write("[\n" + ",\n".join(record(i) for i in range(n)) + "\n]\n")
+        return
     ways = 0
     with open(out, "wb") as f:
         f.write((header() + "\n").encode())
