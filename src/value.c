@@ -226,8 +226,8 @@ static long key_table_find(key_table *t, const value *map, const char *key, bool
     }
 }
 
-/* Maps smaller than this are searched key by key, which is quicker than
- * hashing. */
+/* Fewer keys than this to merge in are looked up key by key, which is
+ * quicker than hashing. */
 #define MERGE_TABLE_FROM 64
 
 value *value_merge(value *base, value *over)
@@ -241,7 +241,9 @@ value *value_merge(value *base, value *over)
         return over;
     }
     key_table table = {0};
-    bool hashed = base->len >= MERGE_TABLE_FROM && over->len >= MERGE_TABLE_FROM;
+    /* Many keys to look up: hash, whatever the base's size, since the base
+     * grows with each key added. */
+    bool hashed = over->len >= MERGE_TABLE_FROM;
     if (hashed) {
         key_table_init(&table, base->len + over->len);
         for (size_t i = 0; i < base->len; i++)

@@ -801,6 +801,75 @@ static void list_max_nodes_counts_per_record(void)
     diag_free(d);
 }
 
+/* Anchors keep copies for later records; over a whole file the copies count
+ * against --max-nodes, or anchoring every record would keep them all. */
+static void list_anchor_copies_count_over_the_file(void)
+{
+    load_limits lim = load_default_limits();
+    lim.max_nodes = 50;
+    buf b = {0};
+    for (int rec = 0; rec < 6; rec++)
+        buf_printf(&b, "- &r%d {a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7, h: 8, i: 9}\n", rec);
+    list_file f;
+    diag *d = diag_new();
+    load_list_reader *r = open_list(&f, "r.yaml", b.data, &lim, d);
+    CHECK(r);
+    value *v = NULL;
+    uint32_t line = 0;
+    for (int rec = 0; rec < 5; rec++) {
+        CHECK_INT(load_list_next(r, &v, &line, d), 1);
+        CHECK(v != NULL);
+        value_free(v);
+    }
+    /* 5 copies of 10 values are kept; the sixth would make 60 */
+    int got = load_list_next(r, &v, &line, d);
+    value_free(v);
+    CHECK(got != 1 || v == NULL);
+    CHECK_INT(diag_error_count(d), 1);
+    char *want = xasprintf("%s:6:3: the anchors of this file keep more than 50 values for later "
+                           "records; remove anchors (&name) that no later record uses, or raise "
+                           "the limit with --max-nodes",
+                           f.path);
+    CHECK_STR(error_text(d, 0), want);
+    free(want);
+    load_list_close(r);
+    list_file_remove(&f);
+    buf_free(&b);
+    diag_free(d);
+}
+
+/* The records file is read when opened: a file cut short while a batch
+ * runs (another program rewriting it) changes nothing; it used to be mapped,
+ * and reading past its new end killed casepack with SIGBUS. */
+static void list_file_cut_short_while_read(void)
+{
+    buf b = {0};
+    buf_adds(&b, "[\n");
+    for (int rec = 0; rec < 3000; rec++)
+        buf_printf(&b, "{\"name\": \"person %d\", \"city\": \"Kyiv\"},\n", rec);
+    buf_adds(&b, "{\"name\": \"last\"}\n]\n");
+    list_file f;
+    diag *d = diag_new();
+    load_list_reader *r = open_list(&f, "r.json", b.data, NULL, d);
+    CHECK(r);
+    CHECK_INT(truncate(f.path, 0), 0);
+    value *v = NULL;
+    uint32_t line = 0;
+    int n = 0, got;
+    while ((got = load_list_next(r, &v, &line, d)) == 1) {
+        CHECK(v != NULL);
+        value_free(v);
+        n++;
+    }
+    CHECK_INT(got, 0);
+    CHECK_INT(n, 3001);
+    CHECK_INT(diag_count(d), 0);
+    load_list_close(r);
+    list_file_remove(&f);
+    buf_free(&b);
+    diag_free(d);
+}
+
 static void list_bad_record_is_null_and_reading_goes_on(void)
 {
     list_file f;
@@ -935,7 +1004,7 @@ UNIT_MAIN("load", UNIT(scalars_follow_the_core_schema), UNIT(yaml11_booleans_sta
           UNIT(one_document_per_file), UNIT(keys_must_be_single_values),
           UNIT(aliases_must_point_backwards), UNIT(errors_stop_after_fifty),
           UNIT(data_files_are_read_and_limited), UNIT(list_items_come_one_at_a_time),
-          UNIT(list_anchors_reach_later_items), UNIT(list_max_nodes_counts_per_record),
+          UNIT(list_anchors_reach_later_items), UNIT(list_max_nodes_counts_per_record), UNIT(list_anchor_copies_count_over_the_file), UNIT(list_file_cut_short_while_read),
           UNIT(list_bad_record_is_null_and_reading_goes_on),
           UNIT(list_syntax_error_stops_the_reading), UNIT(list_must_be_a_list),
           UNIT(default_limits))

@@ -190,6 +190,29 @@ static void merge_large_maps(void)
     value_free(m);
 }
 
+/* A small base and many keys merged in (a common data file of one key
+ * under a large one) go through the table too: the base grows with each
+ * key, and searching it key by key was quadratic. */
+static void merge_many_keys_into_a_small_map(void)
+{
+    value *base = value_new(VALUE_MAP, NULL, 0, 0);
+    value_map_add(base, "k7", 2, value_new_string("base", 4));
+    value *over = value_new(VALUE_MAP, NULL, 0, 0);
+    char key[32];
+    for (int i = 0; i < 3000; i++) {
+        snprintf(key, sizeof key, "k%d", i);
+        value_map_add(over, key, strlen(key), value_new_string(key, strlen(key)));
+    }
+    value *m = value_merge(base, over);
+    CHECK_INT(m->len, 3000);
+    CHECK_STR(m->keys[0], "k7");
+    CHECK_STR(m->items[0]->str, "k7");
+    CHECK_STR(m->keys[1], "k0");
+    CHECK_STR(m->keys[2999], "k2999");
+    CHECK_STR(value_map_get(m, "k2999", 5)->str, "k2999");
+    value_free(m);
+}
+
 static void merge_lists_and_scalars_replace(void)
 {
     value *base = sample();
@@ -349,6 +372,6 @@ static void deep_trees_free_without_recursion(void)
 
 UNIT_MAIN("value", UNIT(intern_returns_one_pointer_per_name), UNIT(constructors_copy_and_place),
           UNIT(map_add_keeps_order_and_refuses_duplicates), UNIT(map_set_replaces_in_place),
-          UNIT(merge_maps_key_by_key), UNIT(merge_large_maps), UNIT(merge_lists_and_scalars_replace),
+          UNIT(merge_maps_key_by_key), UNIT(merge_large_maps), UNIT(merge_many_keys_into_a_small_map), UNIT(merge_lists_and_scalars_replace),
           UNIT(clone_is_deep_and_keeps_places), UNIT(truthiness_follows_mustache),
           UNIT(text_of_every_kind), UNIT(kind_names), UNIT(deep_trees_free_without_recursion))
