@@ -846,6 +846,7 @@ typedef struct job {
     bool own_file;
     char *name;
     value *data;
+    size_t nodes; /* values in data, counted against the run's budget */
     diag *d;
     /* Results. */
     bool ok;
@@ -870,6 +871,8 @@ typedef struct run {
     size_t cap;
     atomic_size_t submitted, claimed;
     size_t reported;   /* main thread only */
+    size_t held_nodes;  /* values in the records submitted, not yet reported */
+    size_t node_budget; /* ... kept under this, past one record (--max-nodes) */
     atomic_int sleepers;
     atomic_bool main_waiting;
     atomic_size_t wait_seq; /* the job the main thread sleeps on */
@@ -1086,6 +1089,7 @@ static void report_failure(run *R, job *j)
 /* A finished job, in record order. Runs on the main thread only. */
 static void collect(run *R, job *j)
 {
+    R->held_nodes -= j->nodes;
     if (j->kind == JOB_SKIPPED) {
         R->skipped++;
         if (R->progress == BATCH_PROGRESS_JSON) {
@@ -1300,16 +1304,22 @@ static void drain(run *R, size_t keep, bool wait)
 }
 
 /* Hands a job to the pool (consumes its contents). While the ring is full
- * the main thread does a job itself; when every job is taken it sleeps
- * until the oldest is done. */
+ * (or holds as many values as one data file may make) the main thread does
+ * a job itself; when every job is taken it sleeps until one is reported. */
 static void submit(run *R, job *proto)
 {
     size_t submitted = atomic_load(&R->submitted);
     drain(R, R->cap, false);
-    while (submitted - R->reported == R->cap) {
-        bool worked = work_one(R, true);
-        drain(R, R->cap - 1, !worked);
+    /* Limits count per record, so the ring also holds no more values than
+     * one data file may make (as many records as fit, and at least one). */
+    while (submitted - R->reported == R->cap ||
+           (submitted > R->reported && R->held_nodes + proto->nodes > R->node_budget)) {
+        if (work_one(R, true))
+            drain(R, R->cap, false);
+        else /* every job is taken: sleep until one more is done */
+            drain(R, submitted - R->reported - 1, true);
     }
+    R->held_nodes += proto->nodes;
     R->ring[submitted % R->cap] = *proto;
     atomic_store(&R->submitted, submitted + 1);
     if (atomic_load(&R->sleepers) > 0)
@@ -1503,6 +1513,29 @@ static void note_renamed(run *R, const batch_record *rec, const char *stem, cons
 
 /* Reads every record and feeds the pool. False when the records could not
  * be read to the end. */
+/* How many values a record holds (without recursion: nesting can be deep). */
+static size_t value_nodes(const value *v)
+{
+    size_t n = 0, len = 0, cap = 16;
+    const value **stack = xmalloc(cap * sizeof *stack);
+    stack[len++] = v;
+    while (len) {
+        const value *x = stack[--len];
+        n++;
+        if (x->kind != VALUE_LIST && x->kind != VALUE_MAP)
+            continue;
+        for (size_t i = 0; i < x->len; i++) {
+            if (len == cap) {
+                cap *= 2;
+                stack = xrealloc(stack, cap * sizeof *stack);
+            }
+            stack[len++] = x->items[i];
+        }
+    }
+    free(stack);
+    return n;
+}
+
 static bool read_records(run *R, batch_source *src)
 {
     const batch_config *cfg = R->cfg;
@@ -1518,6 +1551,10 @@ static bool read_records(run *R, batch_source *src)
                 complete = false;
                 if (io && !R->io_error)
                     R->io_error = io;
+                /* The records read before it are told first, in order. */
+                while (work_one(R, true))
+                    drain(R, R->cap, false);
+                drain(R, 0, true);
                 clear_progress(R);
                 /* Kept for the report: the records after it are in no list. */
                 R->stopped = diag_new();
@@ -1609,6 +1646,7 @@ static bool read_records(run *R, batch_source *src)
             }
         }
         j.data = data;
+        j.nodes = value_nodes(data);
         submit(R, &j);
     }
     batch_names_free(names);
@@ -1898,7 +1936,10 @@ int batch_run(const batch_config *cfg, diag *d)
     }
 
     R.md = EVP_MD_fetch(NULL, "SHA256", NULL);
-    R.cap = 16 * (size_t)jobs_of(cfg) + 16;
+    /* One thread reads ahead only to keep others busy: alone, it takes
+     * each record as it comes. */
+    R.cap = jobs_of(cfg) == 1 ? 1 : 16 * (size_t)jobs_of(cfg) + 16;
+    R.node_budget = cfg->load.max_nodes ? cfg->load.max_nodes : SIZE_MAX;
     R.ring = xcalloc(R.cap, sizeof *R.ring);
     R.done = xcalloc(R.cap, sizeof *R.done);
     for (size_t i = 0; i < R.cap; i++)

@@ -409,4 +409,27 @@ else
     fail "$STATUS $(ls out) $ERR"
 fi
 
+# A reading error is told after the records read before it, in order
+# (found in review: the syntax error came out first).
+NAME=batch.reading_error_after_the_records_before_it; fresh
+printf '{{name}}\n' > t.txt
+printf '[{name: x}, 1] x\n' > r.json
+run_norm batch t.txt --records r.json -o out --progress none
+expect 1 "" "casepack: error: r.json:1:13: this record is a number, not a map of fields (like recipient: {name: …}) (record 2)
+casepack: error: r.json:1:16: this is not valid YAML or JSON: missing document start; check the indentation, quotes, brackets and colons here and on the line before
+casepack: batch: 1 written, 1 failed, 0 skipped in T; reading the records stopped at the error above, later records were not read; report: out/report.json"
+
+# Records in flight are held to --max-nodes values in all (at least one
+# record), as a whole data file is: the output is the same, only later.
+NAME=batch.records_in_flight_held_to_max_nodes; fresh
+python3 "$CASEPACK_ROOT/tests/bench/make_records.py" 120 r.csv
+"$CASEPACK" batch "$CASEPACK_ROOT/fixtures/bench/petition.docx" --records r.csv -o one -j 1 --progress none 2> /dev/null
+run batch "$CASEPACK_ROOT/fixtures/bench/petition.docx" --records r.csv -o four -j 4 --max-nodes 40 --progress none
+if ! expect_status 0; then :
+elif [ "$(sums one)" != "$(sums four)" ] || [ "$(ls four | wc -l)" != 121 ]; then
+    fail "outputs differ from a -j 1 run"
+else
+    pass
+fi
+
 finish
