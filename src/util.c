@@ -19,7 +19,9 @@
  * state, so that removing them needs no lock and no allocation. While a
  * thread makes one, creating counts it; once dying is set nobody starts
  * making one, and whoever removes them waits for those under way. */
-#define TEMP_SLOTS 64
+/* One per thread that writes (batch -j allows 1024), and a few more. Only
+ * the slots used are ever touched, so the rest cost no memory. */
+#define TEMP_SLOTS 1040
 enum { TEMP_FREE, TEMP_FILLING, TEMP_TRACKED };
 static struct {
     atomic_int state;
