@@ -1317,6 +1317,12 @@ load_list_reader *load_list_open(const char *path, const load_limits *lim, diag 
             r->in_list = true;
             return r;
         }
+        if (t == FYET_STREAM_END && !r->L.documents) {
+            diag_error(d, (diag_place){.file = r->L.file},
+                       "the records file is empty; write a list of records in it (lines "
+                       "starting with \"- \" in YAML, or [ … ] in JSON)");
+            goto fail;
+        }
         if (content || t == FYET_STREAM_END) {
             refuse_non_list(r, name, d);
             goto fail;

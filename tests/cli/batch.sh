@@ -432,4 +432,12 @@ else
     pass
 fi
 
+# An empty records list, or one of only comments, says so (found in
+# review: it said the file held a map).
+NAME=batch.empty_records_list_says_so; fresh
+printf '{{name}}\n' > t.txt
+printf '# no records yet\n\n' > r.yaml
+run batch t.txt --records r.yaml -o out
+expect 1 "" 'casepack: error: r.yaml: the records file is empty; write a list of records in it (lines starting with "- " in YAML, or [ … ] in JSON)'
+
 finish
