@@ -1067,7 +1067,10 @@ static void report_failure(run *R, job *j)
     }
     buf_adds(b, ", \"errors\": ");
     json_messages(b, j->d, DIAG_ERROR);
-    if (diag_count(j->d) > diag_error_count(j->d)) {
+    bool warned = false;
+    for (size_t i = 0; i < diag_count(j->d) && !warned; i++)
+        warned = diag_get(j->d, i)->level == DIAG_WARNING;
+    if (warned) {
         buf_adds(b, ", \"warnings\": ");
         json_messages(b, j->d, DIAG_WARNING);
     }
