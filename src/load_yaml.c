@@ -5,6 +5,7 @@
  * so an alias bomb stops early), duplicate keys, the text of quoted scalars,
  * and the wording of every data error. libfyaml's own diagnostics are
  * collected and re-reported with their places; nothing is printed from here. */
+#define _GNU_SOURCE /* O_TMPFILE */
 #include "load.h"
 
 #include <errno.h>
@@ -15,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -1189,10 +1192,14 @@ value *load_data_file(const char *path, const load_limits *lim, diag *d, int *io
 
 /* ---- a list of records, read as a stream ----
  * The items of a top-level list are built one at a time from the events and
- * handed out, so memory follows the largest record and the file's bytes,
- * not the values of every record. The file is read whole when opened, not
- * mapped: a mapped file cut short by another program while a batch runs
- * kills the reader (SIGBUS) when it reaches the missing pages. */
+ * handed out, so memory follows the largest record, not the file. A private
+ * copy of the file is mapped, not read into memory: its pages are the page
+ * cache's, and those already parsed are given back as reading goes on
+ * (MADV_DONTNEED on a private, read-only mapping only drops them; touched
+ * again, they are read again). */
+
+/* Pages are given back in steps of this much, and only behind the parser. */
+#define RELEASE_STEP ((size_t)8 << 20)
 
 /* libfyaml (0.7.12) keeps every token of a line queued while a simple key
  * may still be open on it, with no length limit, and a '[' at the start of
@@ -1207,9 +1214,16 @@ struct load_list_reader {
     loader L;
     struct fy_diag *fd;
     struct fy_parser *fyp;
-    buf copy; /* the file, after PREFIX_LEN spare bytes */
+    /* The file: mapped at area + one page (room for the prefix before it), or
+     * read into copy after PREFIX_LEN spare bytes. */
+    char *area;
+    size_t area_len;
+    char *map;
+    buf copy;
     const char *bytes; /* the file's own bytes */
     size_t n;
+    size_t released; /* bytes of the mapped file given back */
+    size_t pos;      /* input read by the parser so far */
     unsigned depth;  /* lists and maps open in the event stream */
     bool in_list;    /* inside the top-level list */
     bool in_item;    /* an item has started and not ended */
@@ -1218,7 +1232,71 @@ struct load_list_reader {
     uint32_t item_line;
 };
 
-/* Reads the file, with room for the prefix before it. */
+static void release_pages(load_list_reader *r, size_t upto)
+{
+    if (!r->map)
+        return;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    upto -= upto % page;
+    if (upto < r->released + RELEASE_STEP)
+        return;
+    madvise(r->map + r->released, upto - r->released, MADV_DONTNEED);
+    r->released = upto;
+}
+
+/* check_bytes over the whole file, a part at a time so that the mapped pages
+ * can be given back as it goes. Parts end just before a byte that starts a
+ * character, so each is valid exactly when the whole is; on a failure the
+ * whole is checked again for the exact place. */
+static bool check_file_bytes(load_list_reader *r)
+{
+    const char *s = r->bytes;
+    size_t n = r->n, at = 0, bad;
+    while (at < n) {
+        size_t end = n - at > RELEASE_STEP ? at + RELEASE_STEP : n;
+        for (int k = 0; k < 4 && end < n && ((unsigned char)s[end] & 0xC0) == 0x80; k++)
+            end--;
+        if (!util_utf8_valid(s + at, end - at, &bad) || memchr(s + at, '\0', end - at))
+            return check_bytes(&r->L, s, n);
+        at = end;
+        release_pages(r, at);
+    }
+    if (r->map) {
+        madvise(r->map, r->n, MADV_DONTNEED);
+        r->released = 0;
+    }
+    return true;
+}
+
+/* A copy of the records file that no other program can reach: a file with
+ * no name in the folder for temporary files, gone when casepack ends. What
+ * is mapped must not be cut short while it is read (a mapped page past a
+ * file's end kills the reader with SIGBUS), and a records file may be
+ * rewritten by someone else during a long batch. -1 when it cannot be made
+ * (then the file is read into memory). */
+static int private_copy(int fd, size_t size)
+{
+    const char *dir = getenv("TMPDIR");
+    int copy = open(dir && *dir ? dir : "/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (copy < 0)
+        return -1;
+    off_t from = 0;
+    size_t left = size;
+    while (left) {
+        /* sendfile copies between any two files (copy_file_range refuses
+         * two kinds of file system, as /dev/shm and /tmp may be). */
+        ssize_t n = sendfile(copy, fd, &from, left);
+        if (n <= 0) { /* an error, or the file got shorter */
+            close(copy);
+            return -1;
+        }
+        left -= (size_t)n;
+    }
+    return copy;
+}
+
+/* Maps a private copy of a regular file (one spare page before it), or
+ * reads what cannot be mapped (a pipe). */
 static bool list_read(load_list_reader *r, const char *path, const char *name, diag *d,
                       int *io_error)
 {
@@ -1229,8 +1307,27 @@ static bool list_read(load_list_reader *r, const char *path, const char *name, d
     bool regular = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
     if (regular && max && (uint64_t)st.st_size > max) {
         err = EFBIG;
+    } else if (regular && st.st_size > 0) {
+        size_t page = (size_t)sysconf(_SC_PAGESIZE), size = (size_t)st.st_size;
+        int copy = private_copy(fd, size);
+        char *area = copy < 0 ? MAP_FAILED
+                              : mmap(NULL, page + size, PROT_READ | PROT_WRITE,
+                                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (area != MAP_FAILED &&
+            mmap(area + page, size, PROT_READ, MAP_PRIVATE | MAP_FIXED, copy, 0) != MAP_FAILED) {
+            r->area = area;
+            r->area_len = page + size;
+            r->map = area + page;
+            r->bytes = r->map;
+            r->n = size;
+            madvise(r->map, size, MADV_SEQUENTIAL);
+        } else if (area != MAP_FAILED) {
+            munmap(area, page + size);
+        }
+        if (copy >= 0)
+            close(copy); /* the mapping keeps it */
     }
-    if (!err && !(regular && st.st_size == 0)) {
+    if (!err && !r->map && !(regular && st.st_size == 0)) {
         buf_add(&r->copy, list_prefix, PREFIX_LEN);
         err = util_read_file(path, &r->copy, max);
         r->bytes = r->copy.data + PREFIX_LEN;
@@ -1267,6 +1364,15 @@ static bool closes_collection(enum fy_event_type t)
     return t == FYET_MAPPING_END || t == FYET_SEQUENCE_END;
 }
 
+static void note_position(load_list_reader *r, struct fy_event *e)
+{
+    const struct fy_mark *m = fy_event_end_mark(e);
+    size_t shift = (size_t)r->L.shift;
+    if (m && m->input_pos >= shift && m->input_pos - shift > r->pos &&
+        m->input_pos - shift <= r->n)
+        r->pos = m->input_pos - shift;
+}
+
 /* The file is not a list: loaded whole as before, so that its own errors
  * read as they always have, then refused. */
 static void refuse_non_list(load_list_reader *r, const char *name, diag *d)
@@ -1296,7 +1402,7 @@ load_list_reader *load_list_open(const char *path, const load_limits *lim, diag 
     };
     *io_error = 0;
     bool finished = false;
-    if (!list_read(r, path, name, d, io_error) || !check_bytes(&r->L, r->bytes, r->n) ||
+    if (!list_read(r, path, name, d, io_error) || !check_file_bytes(r) ||
         !parser_start(&r->L, r->L.input, r->L.input_len, &r->fd, &r->fyp))
         goto fail;
     for (;;) {
@@ -1309,6 +1415,7 @@ load_list_reader *load_list_open(const char *path, const load_limits *lim, diag 
         bool content = opens_collection(t) || t == FYET_SCALAR || t == FYET_ALIAS;
         if (t == FYET_SEQUENCE_START)
             dispatch(&r->L, e, &finished);
+        note_position(r, e);
         fy_parser_event_free(r->fyp, e);
         if (t == FYET_SEQUENCE_START) {
             if (r->L.errors)
@@ -1378,6 +1485,7 @@ static int item_end(load_list_reader *r, value **item, uint32_t *line)
     value_free(L->discarded);
     L->discarded = NULL;
     r->in_item = r->skipping = false;
+    release_pages(r, r->pos);
     return 1;
 }
 
@@ -1408,6 +1516,7 @@ int load_list_next(load_list_reader *r, value **item, uint32_t *line, diag *d)
             dispatch(L, e, &r->finished);
         r->depth += opens_collection(t);
         r->depth -= closes_collection(t);
+        note_position(r, e);
         fy_parser_event_free(r->fyp, e);
         if (r->in_item) {
             if (L->stop && !r->skipping)
@@ -1432,6 +1541,8 @@ void load_list_close(load_list_reader *r)
     if (!r)
         return;
     loader_release(&r->L, r->fd, r->fyp);
+    if (r->area)
+        munmap(r->area, r->area_len);
     buf_free(&r->copy);
     free(r);
 }
