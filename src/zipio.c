@@ -7,9 +7,11 @@
 #include "zipio.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zip.h>
+#include <zlib.h>
 
 /* Past this many problems with single entries, the rest are counted, not
  * listed: a crafted package can hold thousands of bad names, and a lawyer
@@ -586,14 +588,28 @@ done:
 
 /* ---- writing ---- */
 
+/* An entry waiting in a writer. Its bytes are either final (compressed or
+ * stored as they go into the archive: raw) or, in an encrypted archive,
+ * plain bytes that libzip compresses and encrypts at the end. */
+typedef struct wentry {
+    char *name;
+    uint16_t method;           /* ZIP_CM_*, of the bytes in the archive */
+    uint32_t crc;              /* of the uncompressed bytes */
+    uint64_t size, comp_size;  /* uncompressed; as stored in the archive */
+    const unsigned char *data; /* comp_size bytes (plain: size bytes) */
+    unsigned char *owned;      /* data, when the writer owns it */
+    bool plain;                /* encrypted archives only: data are uncompressed */
+    int level;                 /* plain: deflate level, 0 for libzip's default */
+} wentry;
+
 struct zipio_writer {
-    zip_source_t *out; /* where libzip writes the archive; kept past zip_close to read it back */
-    zip_t *za;
     time_t mtime;
     uint16_t dos_time, dos_date; /* mtime in UTC, as the archive's headers store it */
     diag *problems;              /* from adding entries, reported by zipio_writer_finish */
     char *password;              /* NULL: entries are not encrypted */
     bool finished;
+    wentry *entries;
+    size_t count, cap;
 };
 
 /* DOS date and time fields for t in UTC, held to the range they can show
@@ -631,17 +647,6 @@ zipio_writer *zipio_writer_new(time_t mtime)
     w->mtime = mtime;
     w->problems = diag_new();
     dos_stamp(mtime, &w->dos_time, &w->dos_date);
-    zip_error_t ze;
-    zip_error_init(&ze);
-    w->out = zip_source_buffer_create(NULL, 0, 0, &ze);
-    if (w->out) {
-        zip_source_keep(w->out);
-        w->za = zip_open_from_source(w->out, ZIP_TRUNCATE, &ze);
-    }
-    if (!w->za)
-        diag_system_error(w->problems, (diag_place){0}, zip_errno(&ze),
-                          "cannot start a zip archive: %s", zip_error_strerror(&ze));
-    zip_error_fini(&ze);
     return w;
 }
 
@@ -649,201 +654,154 @@ void zipio_writer_free(zipio_writer *w)
 {
     if (!w)
         return;
-    if (w->za)
-        zip_discard(w->za);
-    if (w->out)
-        zip_source_free(w->out);
+    for (size_t i = 0; i < w->count; i++) {
+        free(w->entries[i].name);
+        free(w->entries[i].owned);
+    }
+    free(w->entries);
     diag_free(w->problems);
     free(w->password);
     free(w);
 }
 
-static void writer_problem(zipio_writer *w, const char *name, zip_error_t *ze)
-{
-    diag_place at = {.part = diag_quote(name, strlen(name))};
-    if (zip_error_code_zip(ze) == ZIP_ER_EXISTS)
-        diag_error(w->problems, at,
-                   "internal error: the entry is added twice to the same archive");
-    else
-        diag_system_error(w->problems, at, zip_errno(ze),
-                          "cannot add the entry to the archive: %s", zip_error_strerror(ze));
-}
-
-/* Adds src (which this takes over) as entry name. method ZIP_CM_DEFAULT
- * keeps what the source already is: compressed data declared by its stat
- * pass through untouched. */
-static void writer_add_source(zipio_writer *w, const char *name, zip_source_t *src,
-                              zip_int32_t method, int level)
-{
-    zip_int64_t idx = zip_file_add(w->za, name, src, ZIP_FL_ENC_UTF_8);
-    if (idx < 0) {
-        zip_source_free(src);
-        writer_problem(w, name, zip_get_error(w->za));
-        return;
-    }
-    if ((method != ZIP_CM_DEFAULT &&
-         zip_set_file_compression(w->za, (zip_uint64_t)idx, method, (zip_uint32_t)level) < 0) ||
-        zip_file_set_mtime(w->za, (zip_uint64_t)idx, w->mtime, 0) < 0 ||
-        (w->password && zip_file_set_encryption(w->za, (zip_uint64_t)idx, ZIP_EM_AES_256,
-                                                w->password) < 0))
-        writer_problem(w, name, zip_get_error(w->za));
-}
-
 void zipio_writer_set_password(zipio_writer *w, const char *password)
 {
+    if (w->count) {
+        diag_error(w->problems, (diag_place){0},
+                   "internal error: the archive's password is set after its first entry");
+        return;
+    }
     free(w->password);
     w->password = password ? xstrdup(password) : NULL;
 }
 
-/* Hands owned bytes (from malloc) to libzip, which frees them. */
-static void add_owned(zipio_writer *w, const char *name, void *bytes, size_t n, bool store,
-                      int level)
+/* A new entry at the end of w, or NULL when nothing more may be added. */
+static wentry *writer_push(zipio_writer *w, const char *name)
 {
-    zip_error_t ze;
-    zip_error_init(&ze);
-    zip_source_t *src = zip_source_buffer_create(bytes, n, 1, &ze);
-    if (!src) {
-        free(bytes);
-        writer_problem(w, name, &ze);
-    } else {
-        writer_add_source(w, name, src, store ? ZIP_CM_STORE : ZIP_CM_DEFLATE, store ? 0 : level);
+    if (w->finished)
+        return NULL;
+    if (strlen(name) > 0xFFFF) {
+        diag_error(w->problems, (diag_place){.part = diag_quote(name, 60)},
+                   "internal error: an entry name longer than a zip archive can hold");
+        return NULL;
     }
-    zip_error_fini(&ze);
+    if (w->count == w->cap) {
+        w->cap = w->cap ? 2 * w->cap : 16;
+        w->entries = xrealloc(w->entries, w->cap * sizeof *w->entries);
+    }
+    wentry *e = &w->entries[w->count++];
+    *e = (wentry){.name = xstrdup(name)};
+    return e;
+}
+
+/* Makes data[0..n) a new entry's bytes: stored, or deflated raw (no zlib
+ * header) at level (0: zlib's default); one that would not shrink is stored
+ * instead. */
+static void compress_into(wentry *e, const void *data, size_t n, bool store, int level)
+{
+    e->size = n;
+    e->crc = (uint32_t)crc32_z(0, data, n);
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    if (n && !store && deflateInit2(&zs, level > 0 && level <= 9 ? level : Z_DEFAULT_COMPRESSION,
+                          Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) == Z_OK) {
+        uLong bound = deflateBound(&zs, (uLong)n);
+        unsigned char *out = xmalloc(bound ? bound : 1);
+        zs.next_in = (Bytef *)data;
+        zs.next_out = out;
+        /* deflateBound is for one call, but zlib counts in unsigned int:
+         * feed it in pieces that fit. */
+        size_t in_left = n, out_left = bound;
+        int rc = Z_OK;
+        while (rc == Z_OK) {
+            uInt in = in_left > UINT_MAX ? UINT_MAX : (uInt)in_left;
+            uInt out_avail = out_left > UINT_MAX ? UINT_MAX : (uInt)out_left;
+            zs.avail_in = in;
+            zs.avail_out = out_avail;
+            rc = deflate(&zs, in == in_left ? Z_FINISH : Z_NO_FLUSH);
+            in_left -= in - zs.avail_in;
+            out_left -= out_avail - zs.avail_out;
+        }
+        deflateEnd(&zs);
+        if (rc == Z_STREAM_END && bound - out_left < n) {
+            e->method = ZIP_CM_DEFLATE;
+            e->comp_size = bound - out_left;
+            e->owned = out;
+            e->data = out;
+            return;
+        }
+        free(out);
+    }
+    e->method = ZIP_CM_STORE;
+    e->comp_size = n;
+    e->owned = xmalloc(n ? n : 1);
+    if (n)
+        memcpy(e->owned, data, n);
+    e->data = e->owned;
 }
 
 void zipio_add(zipio_writer *w, const char *name, const void *data, size_t n, bool store,
                int level)
 {
-    if (!w->za || w->finished)
+    wentry *e = writer_push(w, name);
+    if (!e)
         return;
-    void *copy = NULL;
-    if (n) {
-        copy = xmalloc(n);
-        memcpy(copy, data, n);
-    }
-    add_owned(w, name, copy, n, store, level);
-}
-
-/* A libzip source serving an entry's compressed bytes with the stat of the
- * original, so zip_close writes them as they are. Each writer gets its own
- * (position, error); the bytes are the reader's and only read. */
-typedef struct raw_source {
-    const zipio_entry *e;
-    uint64_t pos;
-    zip_error_t error;
-    zipio_entry own;      /* zipio_add_deflated: the entry this source owns */
-    unsigned char *owned; /* and its bytes, freed with the source */
-} raw_source;
-
-static zip_int64_t raw_source_call(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
-{
-    raw_source *s = ud;
-    switch (cmd) {
-    case ZIP_SOURCE_OPEN:
-        s->pos = 0;
-        return 0;
-    case ZIP_SOURCE_READ: {
-        uint64_t left = s->e->comp_size - s->pos;
-        if (len > left)
-            len = left;
-        if (len)
-            memcpy(data, s->e->raw + s->pos, (size_t)len);
-        s->pos += len;
-        return (zip_int64_t)len;
-    }
-    case ZIP_SOURCE_CLOSE:
-        return 0;
-    case ZIP_SOURCE_STAT: {
-        zip_stat_t *st = data;
-        zip_stat_init(st);
-        st->valid = ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD | ZIP_STAT_CRC |
-                    ZIP_STAT_ENCRYPTION_METHOD;
-        st->size = s->e->size;
-        st->comp_size = s->e->comp_size;
-        st->comp_method = (zip_uint16_t)s->e->method;
-        st->crc = s->e->crc;
-        st->encryption_method = ZIP_EM_NONE;
-        return sizeof *st;
-    }
-    case ZIP_SOURCE_ERROR:
-        return zip_error_to_data(&s->error, data, len);
-    case ZIP_SOURCE_FREE:
-        zip_error_fini(&s->error);
-        free(s->owned);
-        free(s);
-        return 0;
-    case ZIP_SOURCE_SUPPORTS:
-        return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE,
-                                              ZIP_SOURCE_STAT, ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE,
-                                              -1);
-    default:
-        zip_error_set(&s->error, ZIP_ER_OPNOTSUPP, 0);
-        return -1;
+    if (w->password) {
+        /* libzip compresses, then encrypts, at the end. */
+        e->plain = true;
+        e->method = store ? ZIP_CM_STORE : ZIP_CM_DEFLATE;
+        e->level = store ? 0 : level;
+        e->size = n;
+        e->owned = xmalloc(n ? n : 1);
+        if (n)
+            memcpy(e->owned, data, n);
+        e->data = e->owned;
+    } else {
+        compress_into(e, data, n, store, level);
     }
 }
 
 void zipio_add_deflated(zipio_writer *w, const char *name, const void *deflated, size_t n,
                         uint32_t crc, uint64_t size)
 {
-    if (!w->za || w->finished)
+    wentry *e = writer_push(w, name);
+    if (!e)
         return;
-    raw_source *s = xcalloc(1, sizeof *s);
-    s->owned = xmalloc(n ? n : 1);
+    e->method = ZIP_CM_DEFLATE;
+    e->crc = crc;
+    e->size = size;
+    e->comp_size = n;
+    e->owned = xmalloc(n ? n : 1);
     if (n)
-        memcpy(s->owned, deflated, n);
-    s->own = (zipio_entry){
-        .size = size, .comp_size = n, .crc = crc, .method = ZIP_CM_DEFLATE, .raw = s->owned};
-    s->e = &s->own;
-    zip_error_init(&s->error);
-    zip_error_t ze;
-    zip_error_init(&ze);
-    zip_source_t *src = zip_source_function_create(raw_source_call, s, &ze);
-    if (!src) {
-        free(s->owned);
-        free(s);
-        writer_problem(w, name, &ze);
-    } else {
-        writer_add_source(w, name, src, ZIP_CM_DEFAULT, 0);
-    }
-    zip_error_fini(&ze);
+        memcpy(e->owned, deflated, n);
+    e->data = e->owned;
 }
 
 void zipio_add_copy(zipio_writer *w, zipio_reader *r, size_t i)
 {
-    if (!w->za || w->finished)
+    if (w->finished)
         return;
     if (i >= r->count) {
         diag_error(w->problems, (diag_place){.file = r->file},
                    "internal error: the package has no entry number %zu", i + 1);
         return;
     }
-    const zipio_entry *e = &r->entries[i];
-    if (e->encrypted) {
-        diag_error(w->problems, entry_place(r, e->name),
+    const zipio_entry *src = &r->entries[i];
+    if (src->encrypted) {
+        diag_error(w->problems, entry_place(r, src->name),
                    "internal error: an encrypted entry cannot be copied into another archive");
         return;
     }
-    zip_error_t ze;
-    zip_error_init(&ze);
-    zip_source_t *src;
-    if (e->method == ZIP_CM_STORE) {
-        /* Stored data are their own bytes: a borrowed buffer, kept stored. */
-        src = zip_source_buffer_create(e->raw, e->comp_size, 0, &ze);
-        if (src)
-            writer_add_source(w, e->name, src, ZIP_CM_STORE, 0);
-    } else {
-        raw_source *s = xcalloc(1, sizeof *s);
-        s->e = e;
-        zip_error_init(&s->error);
-        src = zip_source_function_create(raw_source_call, s, &ze);
-        if (!src)
-            free(s);
-        else
-            writer_add_source(w, e->name, src, ZIP_CM_DEFAULT, 0);
-    }
-    if (!src)
-        writer_problem(w, e->name, &ze);
-    zip_error_fini(&ze);
+    wentry *e = writer_push(w, src->name);
+    if (!e)
+        return;
+    /* Borrowed: the reader outlives the writer's finish. Whatever the
+     * method, the bytes go out as they came in. */
+    e->method = (uint16_t)src->method;
+    e->crc = src->crc;
+    e->size = src->size;
+    e->comp_size = src->comp_size;
+    e->data = src->raw;
 }
 
 static uint16_t get16(const unsigned char *p)
@@ -935,6 +893,384 @@ static bool stamp_times(unsigned char *z, size_t n, uint16_t dos_time, uint16_t 
     return true;
 }
 
+/* ---- the archive, written by casepack ----
+ *
+ * An unencrypted archive is laid out here rather than by libzip: every
+ * entry's bytes are final when it is added (copied raw, deflated once at
+ * compile time, or deflated on adding), so what is left is headers, and a
+ * bulk run writes ten thousand archives. Zip64 fields (APPNOTE 4.5.3) appear
+ * only where a size, an offset or the entry count overflows its field. */
+
+#define U32_FULL 0xFFFFFFFFu
+
+static unsigned char *put_u16(unsigned char *p, uint64_t v)
+{
+    p[0] = (unsigned char)(v & 0xFF);
+    p[1] = (unsigned char)((v >> 8) & 0xFF);
+    return p + 2;
+}
+
+static unsigned char *put_u32(unsigned char *p, uint64_t v)
+{
+    return put_u16(put_u16(p, v & 0xFFFF), (v >> 16) & 0xFFFF);
+}
+
+static unsigned char *put_u64(unsigned char *p, uint64_t v)
+{
+    return put_u32(put_u32(p, v & U32_FULL), v >> 32);
+}
+
+/* The general-purpose flags: bit 11 when the name is not plain ASCII (it is
+ * UTF-8, as every name casepack writes). */
+static uint16_t entry_flags(const char *name)
+{
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        if (*p >= 0x80)
+            return 1u << 11;
+    return 0;
+}
+
+/* Version needed to extract: 2.0 for deflate, 4.5 with zip64 fields, 6.3
+ * for the methods that came later (a copied entry keeps its method). */
+static uint16_t entry_version(const wentry *e, bool zip64)
+{
+    if (e->method != ZIP_CM_STORE && e->method != ZIP_CM_DEFLATE)
+        return 63;
+    return zip64 ? 45 : 20;
+}
+
+/* The zip64 extra field's size in a central record: 8 bytes per overflowing
+ * field, plus its 4-byte header; 0 when nothing overflows. */
+static size_t central_extra(const wentry *e, uint64_t offset)
+{
+    size_t n = (e->size >= U32_FULL ? 8 : 0) + (e->comp_size >= U32_FULL ? 8 : 0) +
+               (offset >= U32_FULL ? 8 : 0);
+    return n ? n + 4 : 0;
+}
+
+static bool local_zip64(const wentry *e)
+{
+    return e->size >= U32_FULL || e->comp_size >= U32_FULL;
+}
+
+/* Appends the archive to out; false when it would not fit in memory. */
+static bool finish_plain(zipio_writer *w, buf *out)
+{
+    /* Sizes first, so the archive is one allocation. */
+    size_t total = 22, central = 0;
+    uint64_t offset = 0;
+    for (size_t i = 0; i < w->count; i++) {
+        const wentry *e = &w->entries[i];
+        size_t name = strlen(e->name);
+        central += 46 + name + central_extra(e, offset);
+        offset += 30 + name + (local_zip64(e) ? 20 : 0) + e->comp_size;
+    }
+    bool zip64_end = w->count >= 0xFFFF || offset >= U32_FULL || central >= U32_FULL;
+    if (offset > SIZE_MAX / 2 || central > SIZE_MAX / 4)
+        return false;
+    total += (size_t)offset + central + (zip64_end ? 56 + 20 : 0);
+    buf_grow(out, total);
+    unsigned char *start = (unsigned char *)out->data + out->len, *p = start;
+
+    for (size_t i = 0; i < w->count; i++) {
+        const wentry *e = &w->entries[i];
+        size_t name = strlen(e->name);
+        bool z64 = local_zip64(e);
+        p = put_u32(p, 0x04034b50);
+        p = put_u16(p, entry_version(e, z64));
+        p = put_u16(p, entry_flags(e->name));
+        p = put_u16(p, e->method);
+        p = put_u16(p, w->dos_time);
+        p = put_u16(p, w->dos_date);
+        p = put_u32(p, e->crc);
+        p = put_u32(p, z64 ? U32_FULL : e->comp_size);
+        p = put_u32(p, z64 ? U32_FULL : e->size);
+        p = put_u16(p, name);
+        p = put_u16(p, z64 ? 20 : 0);
+        memcpy(p, e->name, name);
+        p += name;
+        if (z64) {
+            p = put_u16(p, 0x0001);
+            p = put_u16(p, 16);
+            p = put_u64(p, e->size);
+            p = put_u64(p, e->comp_size);
+        }
+        if (e->comp_size)
+            memcpy(p, e->data, (size_t)e->comp_size);
+        p += e->comp_size;
+    }
+
+    uint64_t cd_start = (uint64_t)(p - start), local = 0;
+    for (size_t i = 0; i < w->count; i++) {
+        const wentry *e = &w->entries[i];
+        size_t name = strlen(e->name), extra = central_extra(e, local);
+        p = put_u32(p, 0x02014b50);
+        p = put_u16(p, (3u << 8) | 63); /* made by: Unix, APPNOTE 6.3 */
+        p = put_u16(p, entry_version(e, extra > 0));
+        p = put_u16(p, entry_flags(e->name));
+        p = put_u16(p, e->method);
+        p = put_u16(p, w->dos_time);
+        p = put_u16(p, w->dos_date);
+        p = put_u32(p, e->crc);
+        p = put_u32(p, e->comp_size >= U32_FULL ? U32_FULL : e->comp_size);
+        p = put_u32(p, e->size >= U32_FULL ? U32_FULL : e->size);
+        p = put_u16(p, name);
+        p = put_u16(p, extra);
+        p = put_u16(p, 0); /* comment */
+        p = put_u16(p, 0); /* disk */
+        p = put_u16(p, 0); /* internal attributes */
+        p = put_u32(p, (uint64_t)0100644 << 16); /* a regular file, rw-r--r-- */
+        p = put_u32(p, local >= U32_FULL ? U32_FULL : local);
+        memcpy(p, e->name, name);
+        p += name;
+        if (extra) {
+            p = put_u16(p, 0x0001);
+            p = put_u16(p, extra - 4);
+            if (e->size >= U32_FULL)
+                p = put_u64(p, e->size);
+            if (e->comp_size >= U32_FULL)
+                p = put_u64(p, e->comp_size);
+            if (local >= U32_FULL)
+                p = put_u64(p, local);
+        }
+        local += 30 + name + (local_zip64(e) ? 20 : 0) + e->comp_size;
+    }
+
+    uint64_t cd_size = (uint64_t)(p - start) - cd_start;
+    if (zip64_end) {
+        uint64_t record = (uint64_t)(p - start);
+        p = put_u32(p, 0x06064b50);
+        p = put_u64(p, 44); /* the record's size after this field */
+        p = put_u16(p, (3u << 8) | 63);
+        p = put_u16(p, 45);
+        p = put_u32(p, 0); /* this disk */
+        p = put_u32(p, 0); /* the central directory's disk */
+        p = put_u64(p, w->count);
+        p = put_u64(p, w->count);
+        p = put_u64(p, cd_size);
+        p = put_u64(p, cd_start);
+        p = put_u32(p, 0x07064b50); /* the locator */
+        p = put_u32(p, 0);
+        p = put_u64(p, record);
+        p = put_u32(p, 1); /* disks in all */
+    }
+    uint64_t count = w->count >= 0xFFFF ? 0xFFFF : w->count;
+    p = put_u32(p, 0x06054b50);
+    p = put_u16(p, 0);
+    p = put_u16(p, 0);
+    p = put_u16(p, count);
+    p = put_u16(p, count);
+    p = put_u32(p, cd_size >= U32_FULL ? U32_FULL : cd_size);
+    p = put_u32(p, cd_start >= U32_FULL ? U32_FULL : cd_start);
+    p = put_u16(p, 0); /* comment */
+    if ((size_t)(p - start) != total)
+        abort(); /* the sizes above and the bytes written disagree: a bug */
+    out->len += total;
+    out->data[out->len] = '\0';
+    return true;
+}
+
+/* ---- the archive, encrypted by libzip ---- */
+
+/* A libzip source serving an entry's final bytes (already compressed, or
+ * stored) with their stat, so zip_close writes them as they are. */
+typedef struct raw_source {
+    const wentry *e;
+    uint64_t pos;
+    zip_error_t error;
+} raw_source;
+
+static zip_int64_t raw_source_call(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
+{
+    raw_source *s = ud;
+    switch (cmd) {
+    case ZIP_SOURCE_OPEN:
+        s->pos = 0;
+        return 0;
+    case ZIP_SOURCE_READ: {
+        uint64_t left = s->e->comp_size - s->pos;
+        if (len > left)
+            len = left;
+        if (len)
+            memcpy(data, s->e->data + s->pos, (size_t)len);
+        s->pos += len;
+        return (zip_int64_t)len;
+    }
+    case ZIP_SOURCE_CLOSE:
+        return 0;
+    case ZIP_SOURCE_STAT: {
+        zip_stat_t *st = data;
+        zip_stat_init(st);
+        st->valid = ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD | ZIP_STAT_CRC |
+                    ZIP_STAT_ENCRYPTION_METHOD;
+        st->size = s->e->size;
+        st->comp_size = s->e->comp_size;
+        st->comp_method = s->e->method;
+        st->crc = s->e->crc;
+        st->encryption_method = ZIP_EM_NONE;
+        return sizeof *st;
+    }
+    case ZIP_SOURCE_ERROR:
+        return zip_error_to_data(&s->error, data, len);
+    case ZIP_SOURCE_FREE:
+        zip_error_fini(&s->error);
+        free(s);
+        return 0;
+    case ZIP_SOURCE_SUPPORTS:
+        return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE,
+                                              ZIP_SOURCE_STAT, ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE,
+                                              -1);
+    default:
+        zip_error_set(&s->error, ZIP_ER_OPNOTSUPP, 0);
+        return -1;
+    }
+}
+
+/* The source for entry e: its plain bytes for libzip to compress, or its
+ * final bytes as they are. Borrowed: e outlives zip_close. */
+static zip_source_t *entry_source(const wentry *e, zip_error_t *ze)
+{
+    if (e->plain || e->method == ZIP_CM_STORE)
+        return zip_source_buffer_create(e->data, e->plain ? e->size : e->comp_size, 0, ze);
+    raw_source *s = xcalloc(1, sizeof *s);
+    s->e = e;
+    zip_error_init(&s->error);
+    zip_source_t *src = zip_source_function_create(raw_source_call, s, ze);
+    if (!src)
+        free(s);
+    return src;
+}
+
+static bool add_encrypted(zip_t *za, const wentry *e, time_t mtime, const char *password,
+                          diag *d)
+{
+    zip_error_t ze;
+    zip_error_init(&ze);
+    zip_source_t *src = entry_source(e, &ze);
+    zip_int64_t idx = src ? zip_file_add(za, e->name, src, ZIP_FL_ENC_UTF_8) : -1;
+    if (src && idx < 0)
+        zip_source_free(src);
+    zip_error_t *why = src ? zip_get_error(za) : &ze;
+    /* ZIP_CM_DEFAULT keeps what a raw source is: its compressed bytes pass
+     * through untouched. */
+    bool ok = idx >= 0 &&
+              (!e->plain || zip_set_file_compression(za, (zip_uint64_t)idx, e->method,
+                                                     (zip_uint32_t)e->level) == 0) &&
+              zip_file_set_mtime(za, (zip_uint64_t)idx, mtime, 0) == 0 &&
+              zip_file_set_encryption(za, (zip_uint64_t)idx, ZIP_EM_AES_256, password) == 0;
+    if (!ok)
+        diag_system_error(d, (diag_place){.part = diag_quote(e->name, strlen(e->name))},
+                          zip_errno(why), "cannot add the entry to the archive: %s",
+                          zip_error_strerror(why));
+    zip_error_fini(&ze);
+    return ok;
+}
+
+/* Reads the archive libzip wrote into src and appends it to out. */
+static bool take_archive(zip_source_t *src, buf *out, diag *d)
+{
+    zip_stat_t st;
+    if (zip_source_stat(src, &st) < 0 || !(st.valid & ZIP_STAT_SIZE) || st.size > SIZE_MAX / 2) {
+        diag_system_error(d, (diag_place){0}, zip_errno(zip_source_error(src)),
+                          "cannot write the zip archive: %s",
+                          zip_error_strerror(zip_source_error(src)));
+        return false;
+    }
+    size_t start = out->len;
+    buf_grow(out, (size_t)st.size);
+    zip_int64_t got = -1;
+    if (zip_source_open(src) == 0) {
+        got = zip_source_read(src, out->data + start, st.size);
+        zip_source_close(src);
+    }
+    if (got < 0 || (uint64_t)got != st.size) {
+        diag_system_error(d, (diag_place){0}, zip_errno(zip_source_error(src)),
+                          "cannot write the zip archive: %s",
+                          zip_error_strerror(zip_source_error(src)));
+        out->data[start] = '\0';
+        return false;
+    }
+    out->len += (size_t)st.size;
+    out->data[out->len] = '\0';
+    return true;
+}
+
+/* libzip draws each entry's salt and encrypts it with AES-256. */
+static bool finish_encrypted(zipio_writer *w, buf *out, diag *d)
+{
+    zip_error_t ze;
+    zip_error_init(&ze);
+    zip_source_t *src = zip_source_buffer_create(NULL, 0, 0, &ze);
+    zip_t *za = NULL;
+    if (src) {
+        zip_source_keep(src);
+        za = zip_open_from_source(src, ZIP_TRUNCATE, &ze);
+    }
+    if (!za) {
+        diag_system_error(d, (diag_place){0}, zip_errno(&ze), "cannot start a zip archive: %s",
+                          zip_error_strerror(&ze));
+        zip_error_fini(&ze);
+        zip_source_free(src);
+        return false;
+    }
+    zip_error_fini(&ze);
+    bool ok = true;
+    for (size_t i = 0; ok && i < w->count; i++)
+        ok = add_encrypted(za, &w->entries[i], w->mtime, w->password, d);
+    if (!ok) {
+        zip_discard(za);
+        zip_source_free(src);
+        return false;
+    }
+    /* The archive is built in memory, so nothing here is the input's fault:
+     * a failure is the system's (memory, a write inside libzip). */
+    if (zip_close(za) < 0) {
+        diag_system_error(d, (diag_place){0}, zip_errno(zip_get_error(za)),
+                          "cannot write the zip archive (zip_close): %s", zip_strerror(za));
+        zip_discard(za);
+        zip_source_free(src);
+        return false;
+    }
+    size_t start = out->len;
+    ok = take_archive(src, out, d);
+    zip_source_free(src);
+    if (ok && !stamp_times((unsigned char *)out->data + start, out->len - start, w->dos_time,
+                           w->dos_date)) {
+        diag_error(d, (diag_place){0},
+                   "internal error: libzip wrote a zip archive casepack cannot stamp with its "
+                   "timestamps");
+        out->len = start;
+        out->data[start] = '\0';
+        ok = false;
+    }
+    return ok;
+}
+
+static int by_string(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Two entries of one name would leave readers to pick one: refused. */
+static bool names_unique(const zipio_writer *w, diag *d)
+{
+    if (w->count < 2)
+        return true;
+    char **names = xmalloc(w->count * sizeof *names);
+    for (size_t i = 0; i < w->count; i++)
+        names[i] = w->entries[i].name;
+    qsort(names, w->count, sizeof *names, by_string);
+    bool ok = true;
+    for (size_t i = 1; i < w->count; i++)
+        if (strcmp(names[i - 1], names[i]) == 0 && (i < 2 || strcmp(names[i - 2], names[i]))) {
+            diag_error(d, (diag_place){.part = diag_quote(names[i], strlen(names[i]))},
+                       "internal error: the entry is added twice to the same archive");
+            ok = false;
+        }
+    free(names);
+    return ok;
+}
+
 bool zipio_writer_finish(zipio_writer *w, buf *out, diag *d)
 {
     if (w->finished) {
@@ -946,52 +1282,13 @@ bool zipio_writer_finish(zipio_writer *w, buf *out, diag *d)
         diag_take(d, w->problems);
         return false;
     }
-    /* The archive is built in memory, so nothing here is the input's fault:
-     * a failure is the system's (memory, a write inside libzip). */
-    if (zip_close(w->za) < 0) {
-        diag_system_error(d, (diag_place){0}, zip_errno(zip_get_error(w->za)),
-                          "cannot write the zip archive (zip_close): %s", zip_strerror(w->za));
+    if (!names_unique(w, d))
         return false;
-    }
-    w->za = NULL;
-
-    size_t start = out->len;
-    zip_stat_t st;
-    if (zip_source_stat(w->out, &st) < 0 || !(st.valid & ZIP_STAT_SIZE) || st.size > SIZE_MAX / 2) {
-        diag_system_error(d, (diag_place){0}, zip_errno(zip_source_error(w->out)),
-                          "cannot write the zip archive: %s",
-                          zip_error_strerror(zip_source_error(w->out)));
-        return false;
-    }
-    if (st.size == 0) {
-        /* With no entries libzip writes nothing; an empty zip is still its
-         * end-of-central-directory record. */
-        static const unsigned char empty[22] = {'P', 'K', 5, 6};
-        buf_add(out, empty, sizeof empty);
-        return true;
-    }
-    buf_grow(out, (size_t)st.size);
-    zip_int64_t got = -1;
-    if (zip_source_open(w->out) == 0) {
-        got = zip_source_read(w->out, out->data + start, st.size);
-        zip_source_close(w->out);
-    }
-    if (got < 0 || (uint64_t)got != st.size) {
-        diag_system_error(d, (diag_place){0}, zip_errno(zip_source_error(w->out)),
-                          "cannot write the zip archive: %s",
-                          zip_error_strerror(zip_source_error(w->out)));
-        out->data[start] = '\0';
-        return false;
-    }
-    out->len += (size_t)st.size;
-    out->data[out->len] = '\0';
-    if (!stamp_times((unsigned char *)out->data + start, (size_t)st.size, w->dos_time,
-                     w->dos_date)) {
+    if (w->password && w->count)
+        return finish_encrypted(w, out, d);
+    if (!finish_plain(w, out)) {
         diag_error(d, (diag_place){0},
-                   "internal error: libzip wrote a zip archive casepack cannot stamp with its "
-                   "timestamps");
-        out->len = start;
-        out->data[start] = '\0';
+                   "internal error: the zip archive is larger than this machine can address");
         return false;
     }
     return true;
