@@ -612,13 +612,17 @@ static value *apply_date(const value *in, const value *pattern_arg, const char *
                          diag_quote(pattern, plen));
         goto done;
     }
-    int32_t len = udat_format(fmt, when, NULL, 0, NULL, &st);
+    /* Formatting is the costly part: once into a buffer that fits nearly
+     * every date, again only for a longer one. */
+    UChar small[128];
+    UChar *text = small;
+    int32_t len = udat_format(fmt, when, small, (int32_t)(sizeof small / sizeof *small), NULL, &st);
     if (st == U_BUFFER_OVERFLOW_ERROR) {
         st = U_ZERO_ERROR;
-        out16 = xmalloc(((size_t)len + 1) * sizeof *out16);
+        text = out16 = xmalloc(((size_t)len + 1) * sizeof *out16);
         len = udat_format(fmt, when, out16, len + 1, NULL, &st);
     }
-    if (U_FAILURE(st) || (len > 0 && !out16) || (out16 && !add_utf16(&out, out16, len))) {
+    if (U_FAILURE(st) || !add_utf16(&out, text, len)) {
         *err = xasprintf("date: could not write \"%s\" with the pattern \"%s\"", diag_quote(s, n),
                          diag_quote(pattern, plen));
         goto done;
