@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -27,11 +28,14 @@
 #include <unicode/stringoptions.h>
 #include <unicode/ustring.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "cli.h"
 
 #define JOURNAL_NAME ".casepack-journal"
-#define JOURNAL_MAGIC "casepack batch journal 1"
+/* The first line of a journal; the number grows when the lines change. */
+#define JOURNAL_MAGIC_STEM "casepack batch journal "
+#define JOURNAL_MAGIC JOURNAL_MAGIC_STEM "2"
 /* Journal entries are written within 10 ms of their document (a killed run
  * loses at most those) and made durable (fdatasync) in groups: one fsync per
  * document would cost more than rendering it (0.4 ms against 0.1 ms on the
@@ -536,11 +540,15 @@ void batch_source_close(batch_source *s)
 
 /* ---- the journal --------------------------------------------------------- */
 
-/* One output of an earlier run: "NUMBER\tSIZE\tSHA256\tNAME\n". */
+/* One output of an earlier run: "NUMBER\tSIZE\tCRC32\tNAME\n". The size and
+ * the CRC-32 of the whole file (as zip checks each entry) tell an output a
+ * kill, a crash or a power cut left short or torn; a cryptographic hash
+ * would guard against no one the journal does not already trust, and cost
+ * as much as rendering the letter. */
 typedef struct journal_entry {
     size_t number; /* 0: empty slot */
     size_t size;
-    unsigned char sha[32];
+    uint32_t crc;
     char *name;
 } journal_entry;
 
@@ -594,17 +602,18 @@ static bool journal_parse_line(const char *s, size_t n, journal_entry *e)
     char *tab1 = strchr(line, '\t');
     char *tab2 = tab1 ? strchr(tab1 + 1, '\t') : NULL;
     char *tab3 = tab2 ? strchr(tab2 + 1, '\t') : NULL;
-    bool ok = tab3 && tab3 - tab2 == 65 && tab3[1];
+    bool ok = tab3 && tab3 - tab2 == 9 && tab3[1];
     if (ok) {
         char *end;
         e->number = (size_t)strtoull(line, &end, 10);
         ok = end == tab1 && e->number > 0;
         e->size = (size_t)strtoull(tab1 + 1, &end, 10);
         ok = ok && end == tab2;
-        for (size_t i = 0; ok && i < 32; i++) {
-            int hi = hex_value(tab2[1 + 2 * i]), lo = hex_value(tab2[2 + 2 * i]);
-            ok = hi >= 0 && lo >= 0;
-            e->sha[i] = (unsigned char)(hi * 16 + lo);
+        e->crc = 0;
+        for (size_t i = 0; ok && i < 8; i++) {
+            int v = hex_value(tab2[1 + i]);
+            ok = v >= 0;
+            e->crc = e->crc << 4 | (uint32_t)(v < 0 ? 0 : v);
         }
         if (ok)
             e->name = xstrdup(tab3 + 1);
@@ -631,6 +640,15 @@ static bool journal_load(journal *j, const char *fingerprint, diag *d, int *io_e
     char *want = xasprintf("%s\t%s", JOURNAL_MAGIC, fingerprint);
     bool ok = nl && (size_t)(nl - s) == strlen(want) && memcmp(s, want, strlen(want)) == 0;
     free(want);
+    size_t stem = strlen(JOURNAL_MAGIC_STEM);
+    if (!ok && nl && (size_t)(nl - s) > stem && memcmp(s, JOURNAL_MAGIC_STEM, stem) == 0 &&
+        memcmp(s, JOURNAL_MAGIC "\t", stem + 2) != 0) {
+        diag_error(d, (diag_place){.file = j->path},
+                   "this journal was written by another version of casepack; finish the run "
+                   "with that version, or start again in a new folder");
+        buf_free(&b);
+        return false;
+    }
     if (!ok) {
         diag_error(d, (diag_place){.file = j->path},
                    "this journal belongs to a run with another template, other records or "
@@ -791,14 +809,6 @@ done:
     return err;
 }
 
-/* md: SHA-256 fetched once per run (NULL: fetched for this call), since
- * fetching it costs as much as hashing a letter. */
-static void sha256(const EVP_MD *md, const void *data, size_t len, unsigned char out[32])
-{
-    unsigned int n = 32;
-    EVP_Digest(data, len, out, &n, md ? md : EVP_sha256(), NULL);
-}
-
 static void sha_hex(const unsigned char sha[32], char out[65])
 {
     static const char digits[] = "0123456789abcdef";
@@ -809,21 +819,22 @@ static void sha_hex(const unsigned char sha[32], char out[65])
     out[64] = '\0';
 }
 
-/* True when dir/name is there, complete, with the size and hash the journal
- * recorded. */
-static bool output_matches(const EVP_MD *md, const char *dir, const journal_entry *e)
+static uint32_t file_crc(const void *data, size_t len)
+{
+    return (uint32_t)crc32_z(0, data, len);
+}
+
+/* True when dir/name is there, complete, with the size and CRC-32 the
+ * journal recorded. */
+static bool output_matches(const char *dir, const journal_entry *e)
 {
     char *path = xasprintf("%s/%s", dir, e->name);
     struct stat st;
     bool ok = stat(path, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == e->size;
     if (ok) {
         buf b = {0};
-        unsigned char sha[32];
-        ok = util_read_file(path, &b, e->size + 1) == 0 && b.len == e->size;
-        if (ok) {
-            sha256(md, b.data ? b.data : "", b.len, sha);
-            ok = memcmp(sha, e->sha, 32) == 0;
-        }
+        ok = util_read_file(path, &b, e->size + 1) == 0 && b.len == e->size &&
+             file_crc(b.data ? b.data : "", b.len) == e->crc;
         buf_free(&b);
     }
     free(path);
@@ -852,7 +863,7 @@ typedef struct job {
     bool ok;
     int io_error;
     size_t size;
-    unsigned char sha[32];
+    uint32_t crc;
     buf piece; /* merge: this record's share of the document */
 } job;
 
@@ -861,7 +872,6 @@ typedef struct run {
     const char *ext;
     bool kit_mode;
     char *report_path;
-    EVP_MD *md; /* SHA-256 for the journal */
     int out_fd; /* the output folder, open */
     /* The pool. */
     pthread_mutex_t lock;
@@ -1113,9 +1123,8 @@ static void collect(run *R, job *j)
             doc_merge_add(R->merger, &j->piece);
             R->merged++;
         } else {
-            char hex[65];
-            sha_hex(j->sha, hex);
-            buf_printf(&R->jn.pending, "%zu\t%zu\t%s\t%s\n", j->number, j->size, hex, j->name);
+            buf_printf(&R->jn.pending, "%zu\t%zu\t%08" PRIx32 "\t%s\n", j->number, j->size, j->crc,
+                       j->name);
             double t = now_seconds();
             bool sync = t - R->jn.synced_at >= JOURNAL_SYNC_SECONDS;
             int err = 0;
@@ -1198,7 +1207,7 @@ static void job_work(run *R, job *j)
     j->data = NULL;
     if (ok && !R->merger) {
         const char *op;
-        sha256(R->md, out.data ? out.data : "", out.len, j->sha);
+        j->crc = file_crc(out.data ? out.data : "", out.len);
         int err = write_output(R->out_fd, cfg->out_dir, j->name, out.data ? out.data : "",
                                out.len, R->overwrite, &op);
         if (err == EEXIST) {
@@ -1641,7 +1650,7 @@ static bool read_records(run *R, batch_source *src)
                 remove_stale(R, j.name);
             journal_entry *e = R->jn.cap_done ? journal_slot(&R->jn, rec.number) : NULL;
             if (e && e->number && strcmp(e->name, j.name) == 0 &&
-                output_matches(R->md, cfg->out_dir, e)) {
+                output_matches(cfg->out_dir, e)) {
                 value_free(data);
                 j.kind = JOB_SKIPPED;
                 submit(R, &j);
@@ -1938,7 +1947,6 @@ int batch_run(const batch_config *cfg, diag *d)
         buf_free(&e);
     }
 
-    R.md = EVP_MD_fetch(NULL, "SHA256", NULL);
     /* One thread reads ahead only to keep others busy: alone, it takes
      * each record as it comes. */
     R.cap = jobs_of(cfg) == 1 ? 1 : 16 * (size_t)jobs_of(cfg) + 16;
@@ -2010,7 +2018,6 @@ done:
     if (diag_error_count(d))
         status = io_error ? EXIT_IO : EXIT_INPUT;
     free(threads);
-    EVP_MD_free(R.md);
     if (R.out_fd >= 0)
         close(R.out_fd);
     free(R.ring);

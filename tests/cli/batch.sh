@@ -131,6 +131,22 @@ printf 'changed, longer\n' > t.txt
 run batch t.txt --records r.csv -o out --resume
 expect 1 "" "casepack: error: out/.casepack-journal: this journal belongs to a run with another template, other records or other settings (or they changed since); resuming would mix the two: finish in a new folder, or delete the folder's contents first"
 
+NAME=batch.resume_of_an_older_journal_names_the_version; fresh
+printf 'x\n' > t.txt; printf 'a\n1\n' > r.csv
+run batch t.txt --records r.csv -o out
+sed -i '1s/^casepack batch journal 2\t/casepack batch journal 1\t/' out/.casepack-journal
+run batch t.txt --records r.csv -o out --resume
+expect 1 "" "casepack: error: out/.casepack-journal: this journal was written by another version of casepack; finish the run with that version, or start again in a new folder"
+
+NAME=batch.journal_lines_hold_size_crc32_and_name; fresh
+printf '{{a}}\n' > t.txt; printf 'a\n1\n22\n' > r.csv
+run batch t.txt --records r.csv -o out
+got=$(tail -n 2 out/.casepack-journal)
+want=$(printf '1\t2\t%s\t00001.txt\n2\t3\t%s\t00002.txt' \
+    "$(python3 -c 'import zlib; print("%08x" % zlib.crc32(b"1\n"))')" \
+    "$(python3 -c 'import zlib; print("%08x" % zlib.crc32(b"22\n"))')")
+[ "$got" = "$want" ] && pass || fail "$got"
+
 # 2,000 records, -j 2: the union of three shards is the single run, byte
 # for byte, with names (and their collisions) decided over all records.
 python3 "$CASEPACK_ROOT/tests/bench/make_records.py" 2000 "$FAST/r2k.csv"
