@@ -451,6 +451,40 @@ static void many_entries_use_zip64_and_keep_stamps(void)
     diag_free(d);
 }
 
+/* An entry declaring 5 GiB: its sizes go into zip64 extra fields, local
+ * and central, which libzip reads back (and the limit then refuses). */
+static void huge_entry_sizes_use_zip64_fields(void)
+{
+    const uint64_t huge = (uint64_t)5 << 30;
+    static const unsigned char empty_deflate[] = {0x03, 0x00};
+    zipio_writer *w = zipio_writer_new(fixed_mtime);
+    zipio_add(w, "a.txt", "a", 1, true, 0);
+    zipio_add_deflated(w, "big.xml", empty_deflate, sizeof empty_deflate, 0, huge);
+    buf z = {0};
+    diag *d = diag_new();
+    CHECK(zipio_writer_finish(w, &z, d));
+    zipio_writer_free(w);
+    size_t local = 30 + 5 + 1; /* the second local header */
+    CHECK_INT(get32(z.data + local), 0x04034b50);
+    CHECK_INT(get16(z.data + local + 4), 45);
+    CHECK_INT(get32(z.data + local + 18), 0xFFFFFFFF);
+    CHECK_INT(get32(z.data + local + 22), 0xFFFFFFFF);
+    CHECK_INT(get16(z.data + local + 28), 20);
+    const char *extra = z.data + local + 30 + 7; /* after the name "big.xml" */
+    CHECK_INT(get16(extra), 1);
+    CHECK_INT(get16(extra + 2), 16);
+    CHECK_INT(get32(extra + 4), 0x40000000); /* 5 GiB, low half */
+    CHECK_INT(get32(extra + 8), 1);
+    CHECK_INT(get32(extra + 12), 2); /* the compressed size */
+    zipio_limits lim = zipio_default_limits();
+    zipio_reader *r = zipio_open_memory(z.data, z.len, "huge.zip", &lim, d);
+    CHECK(!r);
+    CHECK_INT(diag_count(d), 2);
+    CHECK(strstr(diag_get(d, 0)->text, "declares 5368709120 bytes") != NULL);
+    buf_free(&z);
+    diag_free(d);
+}
+
 /* ---- reading: limits and damage, with archives built here ---- */
 
 static void declared_sizes_over_the_limits(void)
@@ -697,7 +731,8 @@ UNIT_MAIN("zipio", UNIT(round_trip), UNIT(mimetype_first_stored_without_extra_fi
           UNIT(timestamps_are_utc_on_every_machine), UNIT(empty_archive_is_valid),
           UNIT(adding_a_name_twice_fails_at_finish), UNIT(copies_keep_compressed_bytes),
           UNIT(output_is_byte_identical_across_runs),
-          UNIT(many_entries_use_zip64_and_keep_stamps), UNIT(declared_sizes_over_the_limits),
+          UNIT(many_entries_use_zip64_and_keep_stamps), UNIT(huge_entry_sizes_use_zip64_fields),
+          UNIT(declared_sizes_over_the_limits),
           UNIT(damaged_entry_fails_its_checksum), UNIT(problems_past_fifty_are_counted),
           UNIT(open_file_reports_io_errors), UNIT(empty_file_is_not_a_zip), UNIT(hostile_names),
           UNIT(hostile_not_zips), UNIT(hostile_entry_count), UNIT(hostile_bombs))
