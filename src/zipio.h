@@ -1,4 +1,5 @@
-/* zipio.h: zip packages in and out, through libzip. Reading enforces the
+/* zipio.h: zip packages in and out (reading and encryption through libzip).
+ * Reading enforces the
  * hostile-input limits (entry count, declared and actual inflated sizes,
  * entry names); writing is deterministic (entries in the order added, fixed
  * timestamps) so identical input gives identical bytes. */
@@ -61,12 +62,14 @@ typedef struct zipio_writer zipio_writer;
  * timestamp (use a fixed value for reproducible output). */
 zipio_writer *zipio_writer_new(time_t mtime);
 void zipio_writer_free(zipio_writer *w); /* NULL is a no-op */
-/* Encrypts every entry added from now on with AES-256 under password
- * (copied). libzip draws a random salt for each entry, so encrypted archives
- * differ from run to run. */
+/* Encrypts every entry with AES-256 under password (copied); set it before
+ * the first entry (after one, finishing fails with an internal error).
+ * libzip draws a random salt for each entry, so encrypted archives differ
+ * from run to run. */
 void zipio_writer_set_password(zipio_writer *w, const char *password);
 /* Adds an entry with the given bytes (copied). store = no compression (ODT's
- * mimetype must be stored). level: deflate level 1..9 (0 = libzip's default). */
+ * mimetype must be stored). level: deflate level 1..9 (0 = zlib's default).
+ * An entry that deflating would not shrink is stored. */
 void zipio_add(zipio_writer *w, const char *name, const void *data, size_t n, bool store, int level);
 /* Adds an entry whose bytes are already a raw deflate stream (zpart.h),
  * with the CRC-32 and size of what it inflates to. The bytes are copied. */
