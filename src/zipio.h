@@ -1,8 +1,8 @@
 /* zipio.h: zip packages in and out (reading and encryption through libzip).
- * Reading enforces the
- * hostile-input limits (entry count, declared and actual inflated sizes,
- * entry names); writing is deterministic (entries in the order added, fixed
- * timestamps) so identical input gives identical bytes. */
+ * Reading enforces the hostile-input limits (entry count, declared and
+ * actual inflated sizes, entry names); writing is deterministic (entries in
+ * the order added, fixed timestamps) so identical input gives identical
+ * bytes. */
 #ifndef CASEPACK_ZIPIO_H
 #define CASEPACK_ZIPIO_H
 
