@@ -696,6 +696,15 @@ static wentry *writer_push(zipio_writer *w, const char *name)
     return e;
 }
 
+/* The entry's bytes become a copy of p[0..n), which the writer owns. */
+static void take_copy(wentry *e, const void *p, size_t n)
+{
+    e->owned = xmalloc(n ? n : 1);
+    if (n)
+        memcpy(e->owned, p, n);
+    e->data = e->owned;
+}
+
 /* Makes data[0..n) a new entry's bytes: stored, or deflated raw (no zlib
  * header) at level (0: zlib's default); one that would not shrink is stored
  * instead. */
@@ -736,10 +745,7 @@ static void compress_into(wentry *e, const void *data, size_t n, bool store, int
     }
     e->method = ZIP_CM_STORE;
     e->comp_size = n;
-    e->owned = xmalloc(n ? n : 1);
-    if (n)
-        memcpy(e->owned, data, n);
-    e->data = e->owned;
+    take_copy(e, data, n);
 }
 
 void zipio_add(zipio_writer *w, const char *name, const void *data, size_t n, bool store,
@@ -754,10 +760,7 @@ void zipio_add(zipio_writer *w, const char *name, const void *data, size_t n, bo
         e->method = store ? ZIP_CM_STORE : ZIP_CM_DEFLATE;
         e->level = store ? 0 : level;
         e->size = n;
-        e->owned = xmalloc(n ? n : 1);
-        if (n)
-            memcpy(e->owned, data, n);
-        e->data = e->owned;
+        take_copy(e, data, n);
     } else {
         compress_into(e, data, n, store, level);
     }
@@ -773,10 +776,7 @@ void zipio_add_deflated(zipio_writer *w, const char *name, const void *deflated,
     e->crc = crc;
     e->size = size;
     e->comp_size = n;
-    e->owned = xmalloc(n ? n : 1);
-    if (n)
-        memcpy(e->owned, deflated, n);
-    e->data = e->owned;
+    take_copy(e, deflated, n);
 }
 
 void zipio_add_copy(zipio_writer *w, zipio_reader *r, size_t i)
