@@ -323,7 +323,10 @@ int cmd_verify(int argc, char **argv)
     size_t n = 0;
     if (!diag_error_count(d) &&
         package_verify(zip_path, password, &common.doc.zip, d, &io_error, &n)) {
-        printf("%s: all %zu files match the manifest\n", zip_path, n);
+        if (n == 1)
+            printf("%s: its one file matches the manifest\n", zip_path);
+        else
+            printf("%s: all %zu files match the manifest\n", zip_path, n);
         status = EXIT_OK;
     }
     if (status == EXIT_INPUT && io_error)

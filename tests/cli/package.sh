@@ -132,6 +132,12 @@ NAME=verify.accepts_a_good_package
 run verify KOVAL-2027-01.zip
 expect 0 "KOVAL-2027-01.zip: all 4 files match the manifest" ""
 
+NAME=verify.one_file_package_says_its_one_file
+"$CASEPACK" batch eu-petition-letter --records "$CASEPACK_ROOT/examples/eu-petition-letter/records.csv" \
+    -d "$CASEPACK_ROOT/examples/eu-petition-letter/case.yaml" -o eu --name one 2> /dev/null
+run verify eu/one.zip
+expect 0 "eu/one.zip: its one file matches the manifest" ""
+
 NAME=verify.full_disk_is_an_error_with_a_message
 "$CASEPACK" verify KOVAL-2027-01.zip > /dev/full 2> .stderr; STATUS=$?; OUT=""; ERR=$(cat .stderr)
 expect 3 "" "casepack: error: cannot write to standard output: No space left on device"
