@@ -938,12 +938,14 @@ static void show_progress(run *R)
     R->shown_at = t;
     double elapsed = t - R->started;
     size_t handled = R->written + R->failed + R->skipped + R->not_selected;
-    double rate = elapsed > 0 ? (double)R->written / elapsed : 0;
     fprintf(stderr, "\r\033[Kcasepack: %zu", handled);
     if (R->total_known)
         fprintf(stderr, "/%zu", R->total);
-    fprintf(stderr, " records, %zu written, %.0f %s/s", R->written, rate,
-            R->kit_mode ? "packages" : "documents");
+    fprintf(stderr, " records, %zu written", R->written);
+    /* A rate over the first moments says more about start-up than speed. */
+    if (elapsed > 0.5)
+        fprintf(stderr, ", %.0f %s/s", (double)R->written / elapsed,
+                R->kit_mode ? "packages" : "documents");
     if (R->failed)
         fprintf(stderr, ", %zu failed", R->failed);
     if (R->total_known && handled > 0 && handled < R->total && elapsed > 0.5) {

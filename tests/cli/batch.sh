@@ -109,6 +109,26 @@ got=$(json out/report.json '[(f["record"], f["line"], f["file"], f["errors"][0][
 [ "$got" = "[(3, 2, 'list.json', 'list.json:2:16')] 4 1" ] && [ "$(ls out | tr '\n' ' ')" = "00001.txt 00002.txt 00004.txt 00005.txt report.json " ] \
     && [ "$(cat out/00005.txt)" = E ] && pass || fail "$got / $(ls out)"
 
+# On a terminal (script(1) gives the run one) a progress line is redrawn in
+# place on stderr, then cleared for the summary; piped, there is none. How
+# many progress lines a run draws depends on its speed; their form does not.
+NAME=batch.progress_line_on_a_terminal; fresh
+printf '{{a}}\n' > t.txt; printf 'a\n1\n2\n3\n' > r.csv
+script -qec "'$CASEPACK' batch t.txt --records r.csv -o out" /dev/null < /dev/null > tty.txt 2>&1
+lines=$(tr '\r' '\n' < tty.txt | grep -v '^$')
+progress=$(printf '%s\n' "$lines" | grep -c '^.\[Kcasepack: [1-3]/3 records, [1-3] written\(, [0-9]* documents/s\)\?$')
+summary=$(printf '%s\n' "$lines" | tail -n 1 | norm)
+if [ "$progress" -ge 1 ] && [ "$progress" = "$(($(printf '%s\n' "$lines" | wc -l) - 1))" ] \
+    && [ "$summary" = $'\e[Kcasepack: batch: 3 written, 0 failed, 0 skipped in T; report: out/report.json' ]; then
+    pass
+else
+    fail "$(printf %q "$lines")"
+fi
+NAME=batch.no_progress_line_when_piped; fresh
+printf '{{a}}\n' > t.txt; printf 'a\n1\n2\n3\n' > r.csv
+run_norm batch t.txt --records r.csv -o out
+expect 0 "" "casepack: batch: 3 written, 0 failed, 0 skipped in T; report: out/report.json"
+
 NAME=batch.refuses_to_run_over_an_earlier_run; fresh
 printf 'x\n' > t.txt; printf 'a\n1\n' > r.csv
 run batch t.txt --records r.csv -o out
