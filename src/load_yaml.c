@@ -981,6 +981,68 @@ static void byte_place(const char *s, size_t at, uint32_t *line, uint32_t *col)
     }
 }
 
+/* libfyaml 0.7 (Debian 12's) crashes while freeing its parser after one
+ * error: a tab between ':' and a following indicator ("? key:\t:") inside an
+ * explicit '?' key. The scan below finds that shape (a '?' key anywhere,
+ * and ':' then blanks holding a tab then one of ? : | > -) in one pass over
+ * parts of a file fed in order; a file with both is refused with its place
+ * before libfyaml sees it. It can also refuse such characters inside a
+ * quoted string of a file with '?' keys, which case files do not have. */
+typedef struct tab_trap {
+    bool question_key;  /* a '?' indicator seen */
+    bool line_start;    /* only blanks, '-' and '?' so far on this line */
+    bool question;      /* the last byte was a '?' at a line's start */
+    int after_colon;    /* 0; 1: blanks after ':'; 2: ... with a tab */
+    size_t tab_at;      /* that tab's offset */
+    bool found;
+    size_t at;          /* the first tab before an indicator */
+    size_t offset;      /* bytes fed so far */
+} tab_trap;
+
+static void tab_trap_feed(tab_trap *t, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++, t->offset++) {
+        char c = s[i];
+        if (t->question && (c == ' ' || c == '\t' || c == '\n' || c == '\r'))
+            t->question_key = true;
+        t->question = c == '?' && t->line_start;
+        if (t->after_colon) {
+            if (c == ' ')
+                continue;
+            if (c == '\t') {
+                if (t->after_colon == 1)
+                    t->tab_at = t->offset;
+                t->after_colon = 2;
+                continue;
+            }
+            if (t->after_colon == 2 && !t->found && strchr("?:|>-", c)) {
+                t->found = true;
+                t->at = t->tab_at;
+            }
+            t->after_colon = 0;
+        }
+        if (c == ':')
+            t->after_colon = 1;
+        else if (c == '\n')
+            t->line_start = true;
+        else if (c != ' ' && c != '\t' && c != '-' && c != '?')
+            t->line_start = false;
+    }
+}
+
+/* True when the file fed to t is safe to give libfyaml; else reports. */
+static bool tab_trap_check(loader *L, const tab_trap *t, const char *s)
+{
+    if (!t->found || !(t->question_key || t->question))
+        return true;
+    uint32_t line, col;
+    byte_place(s, t->at, &line, &col);
+    report(L, line, col,
+           "a tab stands before a YAML indicator here, in a file with '?' keys, which "
+           "casepack's YAML reader cannot take safely; put spaces in place of the tab");
+    return false;
+}
+
 static bool check_bytes(loader *L, const char *s, size_t n)
 {
     size_t bad;
@@ -1001,7 +1063,9 @@ static bool check_bytes(loader *L, const char *s, size_t n)
                "saved as UTF-16); save it as UTF-8 text");
         return false;
     }
-    return true;
+    tab_trap t = {.line_start = true};
+    tab_trap_feed(&t, s, n);
+    return tab_trap_check(L, &t, s);
 }
 
 /* ---- entry points ---- */
@@ -1252,15 +1316,19 @@ static bool check_file_bytes(load_list_reader *r)
 {
     const char *s = r->bytes;
     size_t n = r->n, at = 0, bad;
+    tab_trap t = {.line_start = true};
     while (at < n) {
         size_t end = n - at > RELEASE_STEP ? at + RELEASE_STEP : n;
         for (int k = 0; k < 4 && end < n && ((unsigned char)s[end] & 0xC0) == 0x80; k++)
             end--;
         if (!util_utf8_valid(s + at, end - at, &bad) || memchr(s + at, '\0', end - at))
             return check_bytes(&r->L, s, n);
+        tab_trap_feed(&t, s + at, end - at);
         at = end;
         release_pages(r, at);
     }
+    if (!tab_trap_check(&r->L, &t, s))
+        return false;
     if (r->map) {
         madvise(r->map, r->n, MADV_DONTNEED);
         r->released = 0;

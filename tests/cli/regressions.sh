@@ -88,4 +88,20 @@ else
     pass # needs build/faults/inject.so (make faults) and a build without sanitizers
 fi
 
+# fuzz_yaml: libfyaml 0.7 crashed (SIGSEGV) freeing its parser after a
+# tab stood between ':' and another indicator inside a '?' key. casepack
+# refuses that shape with its place before libfyaml reads the file: as data,
+# and as a batch's list of records.
+NAME=regress.tab_in_a_question_key_is_refused_not_a_crash; fresh
+printf 'x\n' > t.txt
+cp "$CASEPACK_ROOT/tests/fuzz/regressions/yaml-tab-in-question-key.yaml" crash.yaml
+run render t.txt -d crash.yaml -o out.txt
+only_files t.txt crash.yaml || fail "left files behind: $(ls -A)"
+expect 1 "" "casepack: error: crash.yaml:16:20: a tab stands before a YAML indicator here, in a file with '?' keys, which casepack's YAML reader cannot take safely; put spaces in place of the tab"
+NAME=regress.tab_in_a_question_key_of_a_records_list; fresh
+printf 'x\n' > t.txt
+printf -- '- name: A\n- ? g:\t:\n' > r.yaml
+run batch t.txt --records r.yaml -o out
+expect 1 "" "casepack: error: r.yaml:2:7: a tab stands before a YAML indicator here, in a file with '?' keys, which casepack's YAML reader cannot take safely; put spaces in place of the tab"
+
 finish

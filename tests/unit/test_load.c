@@ -404,6 +404,33 @@ static void invalid_utf8_is_placed(void)
     diag_free(d);
 }
 
+/* Found by fuzz_yaml: libfyaml 0.7 (Debian 12) crashes while freeing its
+ * parser after a tab stood before an indicator following ':' inside an
+ * explicit '?' key. Such input is refused before libfyaml reads it. */
+static void tab_before_an_indicator_in_a_question_key_is_refused(void)
+{
+    static const char *const crashing[] = {"? g:\t:", "? g:\t?", "? g:\t|", "? g:\t-\tx",
+                                           ": !!int a{\t\t!int\t\n\n? \n\n tag~:ya[l.&ag,4ag:\t:"};
+    static const char *const places[] = {"1:5", "1:5", "1:5", "1:5", "5:20"};
+    for (size_t i = 0; i < sizeof crashing / sizeof *crashing; i++) {
+        diag *d = diag_new();
+        char *want = xasprintf("case.yaml:%s: a tab stands before a YAML indicator here, in a file "
+                               "with '?' keys, which casepack's YAML reader cannot take safely; "
+                               "put spaces in place of the tab",
+                               places[i]);
+        CHECK_STR(load_error(crashing[i], NULL, d), want);
+        free(want);
+        diag_free(d);
+    }
+    /* Without a '?' key the same characters are only text. */
+    diag *d = diag_new();
+    value *v = load_text("note: \"Time:\t-5\"\n", NULL, d);
+    CHECK(v != NULL);
+    CHECK_STR(get(v, "note")->str, "Time:\t-5");
+    value_free(v);
+    diag_free(d);
+}
+
 static void nesting_past_the_limit(void)
 {
     load_limits lim = load_default_limits();
@@ -999,6 +1026,7 @@ UNIT_MAIN("load", UNIT(scalars_follow_the_core_schema), UNIT(yaml11_booleans_sta
           UNIT(scalar_keys_use_their_text), UNIT(aliases_are_copies_of_their_anchor),
           UNIT(syntax_errors_carry_libfyaml_place), UNIT(duplicate_keys_name_the_first),
           UNIT(all_problems_are_reported), UNIT(invalid_utf8_is_placed),
+          UNIT(tab_before_an_indicator_in_a_question_key_is_refused),
           UNIT(nesting_past_the_limit), UNIT(alias_bomb_stops_at_max_nodes),
           UNIT(alias_text_is_capped_by_max_data_size), UNIT(unknown_and_misplaced_tags),
           UNIT(one_document_per_file), UNIT(keys_must_be_single_values),
