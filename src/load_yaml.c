@@ -982,16 +982,16 @@ static void byte_place(const char *s, size_t at, uint32_t *line, uint32_t *col)
 }
 
 /* libfyaml 0.7 (Debian 12's) crashes while freeing its parser after one
- * error: a tab between ':' and a following indicator ("? key:\t:") inside an
- * explicit '?' key. The scan below finds that shape (a '?' key anywhere,
- * and ':' then blanks holding a tab then one of ? : | > -) in one pass over
- * parts of a file fed in order; a file with both is refused with its place
- * before libfyaml sees it. It can also refuse such characters inside a
- * quoted string of a file with '?' keys, which case files do not have. */
+ * error: a tab between ':' and a following indicator ("? key:\t:") while an
+ * explicit '?' key is open. The scan below finds that shape (a '?' followed
+ * by a blank or a line break anywhere, and ':' then blanks holding a tab
+ * then one of ? : | > -) in one pass over parts of a file fed in order; a
+ * file with both is refused with its place before libfyaml sees it. It
+ * also refuses such characters in the text of a file with a "? " in it,
+ * which no case file is likely to hold. */
 typedef struct tab_trap {
     bool question_key;  /* a '?' indicator seen */
-    bool line_start;    /* only blanks, '-' and '?' so far on this line */
-    bool question;      /* the last byte was a '?' at a line's start */
+    bool question;      /* the last byte was a '?' */
     int after_colon;    /* 0; 1: blanks after ':'; 2: ... with a tab */
     size_t tab_at;      /* that tab's offset */
     bool found;
@@ -1005,7 +1005,7 @@ static void tab_trap_feed(tab_trap *t, const char *s, size_t n)
         char c = s[i];
         if (t->question && (c == ' ' || c == '\t' || c == '\n' || c == '\r'))
             t->question_key = true;
-        t->question = c == '?' && t->line_start;
+        t->question = c == '?';
         if (t->after_colon) {
             if (c == ' ')
                 continue;
@@ -1023,10 +1023,6 @@ static void tab_trap_feed(tab_trap *t, const char *s, size_t n)
         }
         if (c == ':')
             t->after_colon = 1;
-        else if (c == '\n')
-            t->line_start = true;
-        else if (c != ' ' && c != '\t' && c != '-' && c != '?')
-            t->line_start = false;
     }
 }
 
@@ -1063,7 +1059,7 @@ static bool check_bytes(loader *L, const char *s, size_t n)
                "saved as UTF-16); save it as UTF-8 text");
         return false;
     }
-    tab_trap t = {.line_start = true};
+    tab_trap t = {0};
     tab_trap_feed(&t, s, n);
     return tab_trap_check(L, &t, s);
 }
@@ -1316,7 +1312,7 @@ static bool check_file_bytes(load_list_reader *r)
 {
     const char *s = r->bytes;
     size_t n = r->n, at = 0, bad;
-    tab_trap t = {.line_start = true};
+    tab_trap t = {0};
     while (at < n) {
         size_t end = n - at > RELEASE_STEP ? at + RELEASE_STEP : n;
         for (int k = 0; k < 4 && end < n && ((unsigned char)s[end] & 0xC0) == 0x80; k++)

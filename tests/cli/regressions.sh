@@ -104,4 +104,10 @@ printf -- '- name: A\n- ? g:\t:\n' > r.yaml
 run batch t.txt --records r.yaml -o out
 expect 1 "" "casepack: error: r.yaml:2:7: a tab stands before a YAML indicator here, in a file with '?' keys, which casepack's YAML reader cannot take safely; put spaces in place of the tab"
 
+NAME=regress.carriage_return_before_a_question_key; fresh
+printf 'x\n' > t.txt
+cp "$CASEPACK_ROOT/tests/fuzz/regressions/records-cr-before-question-key.yaml" r.yaml
+run batch t.txt --records r.yaml -o out
+expect 1 "" "casepack: error: r.yaml:1:7: a tab stands before a YAML indicator here, in a file with '?' keys, which casepack's YAML reader cannot take safely; put spaces in place of the tab"
+
 finish

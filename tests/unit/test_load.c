@@ -409,9 +409,12 @@ static void invalid_utf8_is_placed(void)
  * explicit '?' key. Such input is refused before libfyaml reads it. */
 static void tab_before_an_indicator_in_a_question_key_is_refused(void)
 {
-    static const char *const crashing[] = {"? g:\t:", "? g:\t?", "? g:\t|", "? g:\t-\tx",
-                                           ": !!int a{\t\t!int\t\n\n? \n\n tag~:ya[l.&ag,4ag:\t:"};
-    static const char *const places[] = {"1:5", "1:5", "1:5", "1:5", "5:20"};
+    static const char *const crashing[] = {
+        "? g:\t:", "? g:\t?", "? g:\t|", "? g:\t-\tx",
+        ": !!int a{\t\t!int\t\n\n? \n\n tag~:ya[l.&ag,4ag:\t:",
+        "\r? g:\t:" /* found again by fuzz_records: a carriage return first */,
+        "a: ? g:\t:", "? a\n: b\nc:\t:"};
+    static const char *const places[] = {"1:5", "1:5", "1:5", "1:5", "5:20", "1:6", "1:8", "3:3"};
     for (size_t i = 0; i < sizeof crashing / sizeof *crashing; i++) {
         diag *d = diag_new();
         char *want = xasprintf("case.yaml:%s: a tab stands before a YAML indicator here, in a file "
