@@ -1015,7 +1015,7 @@ static void tab_trap_feed(tab_trap *t, const char *s, size_t n)
                 t->after_colon = 2;
                 continue;
             }
-            if (t->after_colon == 2 && !t->found && strchr("?:|>-", c)) {
+            if (t->after_colon == 2 && !t->found && c && strchr("?:|>-", c)) {
                 t->found = true;
                 t->at = t->tab_at;
             }
