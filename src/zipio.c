@@ -599,6 +599,7 @@ typedef struct wentry {
     uint32_t crc;              /* of the uncompressed bytes */
     uint64_t size, comp_size;  /* uncompressed; as stored in the archive */
     const unsigned char *data; /* comp_size bytes (plain: size bytes) */
+    uint64_t offset;           /* of its local header, once laid out */
     unsigned char *owned;      /* data, when the writer owns it */
     bool plain;                /* encrypted archives only: data are uncompressed */
     int level;                 /* plain: deflate level, 0 for libzip's default */
@@ -821,10 +822,24 @@ static uint64_t get64(const unsigned char *p)
     return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
 }
 
-static void put16(unsigned char *p, uint16_t v)
+#define U32_FULL 0xFFFFFFFFu
+
+/* Little-endian fields; each returns the byte after the one it wrote. */
+static unsigned char *put_u16(unsigned char *p, uint64_t v)
 {
     p[0] = (unsigned char)(v & 0xFF);
-    p[1] = (unsigned char)(v >> 8);
+    p[1] = (unsigned char)((v >> 8) & 0xFF);
+    return p + 2;
+}
+
+static unsigned char *put_u32(unsigned char *p, uint64_t v)
+{
+    return put_u16(put_u16(p, v & 0xFFFF), (v >> 16) & 0xFFFF);
+}
+
+static unsigned char *put_u64(unsigned char *p, uint64_t v)
+{
+    return put_u32(put_u32(p, v & U32_FULL), v >> 32);
 }
 
 /* The local header offset of the central directory record c (whose extra
@@ -886,10 +901,10 @@ static bool stamp_times(unsigned char *z, size_t n, uint16_t dos_time, uint16_t 
             return false;
         if (local > n || n - local < 30 || get32(z + local) != 0x04034b50)
             return false;
-        put16(c + 12, dos_time);
-        put16(c + 14, dos_date);
-        put16(z + local + 10, dos_time);
-        put16(z + local + 12, dos_date);
+        put_u16(c + 12, dos_time);
+        put_u16(c + 14, dos_date);
+        put_u16(z + local + 10, dos_time);
+        put_u16(z + local + 12, dos_date);
         pos += rec_len;
     }
     return true;
@@ -902,25 +917,6 @@ static bool stamp_times(unsigned char *z, size_t n, uint16_t dos_time, uint16_t 
  * compile time, or deflated on adding), so what is left is headers, and a
  * bulk run writes ten thousand archives. Zip64 fields (APPNOTE 4.5.3) appear
  * only where a size, an offset or the entry count overflows its field. */
-
-#define U32_FULL 0xFFFFFFFFu
-
-static unsigned char *put_u16(unsigned char *p, uint64_t v)
-{
-    p[0] = (unsigned char)(v & 0xFF);
-    p[1] = (unsigned char)((v >> 8) & 0xFF);
-    return p + 2;
-}
-
-static unsigned char *put_u32(unsigned char *p, uint64_t v)
-{
-    return put_u16(put_u16(p, v & 0xFFFF), (v >> 16) & 0xFFFF);
-}
-
-static unsigned char *put_u64(unsigned char *p, uint64_t v)
-{
-    return put_u32(put_u32(p, v & U32_FULL), v >> 32);
-}
 
 /* The general-purpose flags: bit 11 when the name is not plain ASCII (it is
  * UTF-8, as every name casepack writes). */
@@ -962,8 +958,9 @@ static bool finish_plain(zipio_writer *w, buf *out)
     size_t total = 22, central = 0;
     uint64_t offset = 0;
     for (size_t i = 0; i < w->count; i++) {
-        const wentry *e = &w->entries[i];
+        wentry *e = &w->entries[i];
         size_t name = strlen(e->name);
+        e->offset = offset;
         central += 46 + name + central_extra(e, offset);
         offset += 30 + name + (local_zip64(e) ? 20 : 0) + e->comp_size;
     }
@@ -1002,9 +999,10 @@ static bool finish_plain(zipio_writer *w, buf *out)
         p += e->comp_size;
     }
 
-    uint64_t cd_start = (uint64_t)(p - start), local = 0;
+    uint64_t cd_start = (uint64_t)(p - start);
     for (size_t i = 0; i < w->count; i++) {
         const wentry *e = &w->entries[i];
+        uint64_t local = e->offset;
         size_t name = strlen(e->name), extra = central_extra(e, local);
         p = put_u32(p, 0x02014b50);
         p = put_u16(p, (3u << 8) | 63); /* made by: Unix, APPNOTE 6.3 */
@@ -1035,7 +1033,6 @@ static bool finish_plain(zipio_writer *w, buf *out)
             if (local >= U32_FULL)
                 p = put_u64(p, local);
         }
-        local += 30 + name + (local_zip64(e) ? 20 : 0) + e->comp_size;
     }
 
     uint64_t cd_size = (uint64_t)(p - start) - cd_start;
